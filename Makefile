@@ -1,0 +1,37 @@
+# Every target bootstraps .venv from a bare python3 on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8765
+
+.PHONY: help test docs mock lint clean
+
+help:
+	@echo "make test   install (first run) and run the whole suite"
+	@echo "make docs   serve the documentation site on http://$(HOST):8000"
+	@echo "make mock   run the bundled mock Polymarket server on ws://$(HOST):$(PORT)"
+	@echo "make lint   ruff over the mock, the tests and the pack's code blocks"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "error: '$(PYTHON) -m venv' failed; install Python 3.11+ with venv (Debian: apt install python3-venv)"; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+docs: $(STAMP)
+	$(BIN)/mkdocs serve --dev-addr $(HOST):8000
+
+mock: $(STAMP)
+	$(BIN)/python skills/polymarket/scripts/mock_server.py --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check skills/polymarket/scripts tests conftest.py
+	$(BIN)/ruff format --check skills/polymarket/scripts tests conftest.py
+
+clean:
+	rm -rf $(VENV) site build .pytest_cache
