@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8765
 
-.PHONY: help test docs mock lint clean
+.PHONY: help test docs mock lint lock clean
 
 help:
 	@echo "make test   install (first run) and run the whole suite"
@@ -14,11 +14,16 @@ help:
 	@echo "make mock   run the bundled mock Polymarket server on ws://$(HOST):$(PORT)"
 	@echo "make lint   ruff over the mock, the tests and the pack's code blocks"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "error: '$(PYTHON) -m venv' failed; install Python 3.11+ with venv (Debian: apt install python3-venv)"; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
 	@touch $@
+
+# Resolve pyproject's ranges again and pin the result (run after changing dependencies).
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip freeze --exclude-editable | { echo "# Exact versions installed by 'make'. Regenerate with 'make lock' after changing pyproject.toml."; cat; } > requirements.lock
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
