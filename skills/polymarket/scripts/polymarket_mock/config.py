@@ -1,0 +1,41 @@
+"""`MockConfig`: every knob of the mock, with its documented default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .accounts import DEMO_CREDENTIALS, Credentials
+
+__all__ = ["MockConfig"]
+
+
+@dataclass
+class MockConfig:
+    """Settings of one MockPolymarket. Every interval is in seconds of the event-loop clock."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    seed: int = 0
+    """Same seed, same markets, books, ids and generated activity."""
+    markets: int = 2
+    """Number of generated binary markets (two tokens each)."""
+    book_depth: int = 5
+    """Levels per side in the opening books."""
+    activity_interval: float | None = 1.0
+    """Seconds between generated book changes per subscribed market; None = quiet."""
+    dump_as_array: bool = True
+    """Initial dump for several assets as ONE JSON array frame (else one frame per book)."""
+    subscribe_timeout: float | None = 30.0
+    """Close a connection that sends no valid subscription in time (None = never)."""
+    ping_timeout: float | None = None
+    """Close a subscribed connection that sends no text PING for this long (None = never)."""
+    credentials: tuple[Credentials, ...] = (DEMO_CREDENTIALS,)
+    """Accepted L2 accounts; the first is the default driver account."""
+    max_message_size: int = 2**20
+    """Largest client frame accepted; a bigger one is closed with 1009 (message too big)."""
+    close_timeout: float = 2.0
+    """Seconds the mock waits for the client's close frame after sending its own."""
+    page_size: int = 100
+    """Items per page of the paginated REST reads."""
+    epoch_ms: int | None = None
+    """Unix ms at loop time 0 for wire timestamps; None = anchor on the wall clock at start."""

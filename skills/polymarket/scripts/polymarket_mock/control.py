@@ -1,0 +1,142 @@
+"""The HTTP control endpoint (/_mock/...) for driving the mock from another process.
+
+GET or POST, arguments in the query string, JSON replies:
+
+* ``/_mock/state``: markets, connections (secrets redacted), handshakes, faults fired.
+* ``/_mock/fault?kind=...``: kind is stall, dead-link, drop, close, accept-then-close, reject,
+  hang, malformed, unknown-event or oversized; optional channel, connection_id, asset_id, code,
+  reason, status, times, seconds, size, rst.
+* ``/_mock/clear``: undo every fault.
+* ``/_mock/order?asset_id&side&price&size``, ``/_mock/take?...`` (same), ``/_mock/fill?order_id
+  [&size]``, ``/_mock/cancel?order_id``, ``/_mock/advance?trade_id&status``,
+  ``/_mock/tick?market&tick_size``, ``/_mock/new-market``, ``/_mock/resolve?market[&outcome]``,
+  ``/_mock/step`` (one round of generated activity on every market).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+if TYPE_CHECKING:
+    from .server import MockPolymarket
+
+__all__ = ["Control", "FAULT_KINDS"]
+
+FAULT_KINDS = (
+    "stall",
+    "dead-link",
+    "drop",
+    "close",
+    "accept-then-close",
+    "reject",
+    "hang",
+    "malformed",
+    "unknown-event",
+    "oversized",
+)
+
+
+def _int(query: dict[str, str], key: str, default: int | None = None) -> int | None:
+    return int(query[key]) if key in query else default
+
+
+class Control:
+    """Maps /_mock/ requests onto the mock's driver and fault API."""
+
+    def __init__(self, mock: MockPolymarket) -> None:
+        self.mock = mock
+
+    async def handle(self, method: str, target: str) -> tuple[int, Any] | None:
+        """Answer a /_mock/ request; None for an unknown path."""
+        url = urlsplit(target)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        action = url.path.removeprefix("/_mock/")
+        mock, exchange = self.mock, self.mock.exchange
+        if action == "state":
+            return 200, self.state()
+        if action == "fault":
+            await self.fault(query)
+            return 200, {"ok": True, "kind": query.get("kind")}
+        if action == "clear":
+            mock.faults.clear()
+            return 200, {"ok": True}
+        if action in ("order", "take"):
+            args = (query["asset_id"], query["side"], query["price"], query["size"])
+            if action == "order":
+                return 200, {"order_id": exchange.place_order(*args)}
+            return 200, {"trade_id": exchange.take(*args)}
+        if action == "fill":
+            return 200, {"trade_id": exchange.fill(query["order_id"], query.get("size"))}
+        if action == "cancel":
+            exchange.cancel(query["order_id"])
+            return 200, {"ok": True}
+        if action == "advance":
+            exchange.advance_trade(query["trade_id"], query["status"])
+            return 200, {"ok": True}
+        if action == "tick":
+            exchange.set_tick_size(query["market"], query["tick_size"])
+            return 200, {"ok": True}
+        if action == "new-market":
+            return 200, {"condition_id": exchange.add_market().condition_id}
+        if action == "resolve":
+            exchange.resolve_market(query["market"], query.get("outcome", "Yes"))
+            return 200, {"ok": True}
+        if action == "step":
+            exchange.step(set(exchange.asset_ids))
+            return 200, {"ok": True}
+        return None
+
+    def state(self) -> dict[str, Any]:
+        """A JSON view of markets, connections and handshakes (no secrets)."""
+        mock = self.mock
+        return {
+            "url": mock.url,
+            "http_url": mock.http_url,
+            "api_key": mock.credentials.api_key,
+            "markets": [
+                {
+                    "condition_id": m.condition_id,
+                    "token_ids": list(m.token_ids),
+                    "outcomes": list(m.outcomes),
+                    "tick_size": m.tick_size,
+                }
+                for m in mock.markets
+            ],
+            "connections": [record.to_json() for record in mock.connections],
+            "handshakes": [vars(h) for h in mock.handshakes],
+            "faults_fired": list(mock.faults.fired),
+        }
+
+    async def fault(self, query: dict[str, str]) -> None:
+        """Apply one fault described by query arguments."""
+        faults, kind = self.mock.faults, query.get("kind", "")
+        scope: dict[str, Any] = {
+            "channel": query.get("channel"),
+            "connection_id": _int(query, "connection_id"),
+        }
+        times = _int(query, "times")
+        if kind == "stall":
+            faults.stall(asset_id=query.get("asset_id"), **scope)
+        elif kind == "dead-link":
+            faults.dead_link(**scope)
+        elif kind == "drop":
+            faults.drop(rst=query.get("rst", "") in ("1", "true"), **scope)
+        elif kind == "close":
+            code = _int(query, "code", 1012)
+            await faults.close(code, query.get("reason", "service restart"), **scope)
+        elif kind == "accept-then-close":
+            code = _int(query, "code", 1011)
+            faults.accept_then_close(code, query.get("reason", ""), times, scope["channel"])
+        elif kind == "reject":
+            faults.reject_handshake(_int(query, "status", 429), times, scope["channel"])
+        elif kind == "hang":
+            faults.hang_handshake(float(query.get("seconds", 30.0)), times or 1)
+        elif kind == "malformed":
+            faults.send_malformed(**scope)
+        elif kind == "unknown-event":
+            faults.send_unknown_event(**scope)
+        elif kind == "oversized":
+            faults.send_oversized(_int(query, "size", 2_000_000), **scope)
+        else:
+            raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(FAULT_KINDS)}")

@@ -1,0 +1,394 @@
+"""Build and parse every CLOB WebSocket frame; the one place that knows the wire shapes.
+
+Server events are built here (the channels never assemble dicts themselves) and client frames
+are parsed here. `validate` (from `schemas`) checks any frame against the documented shapes.
+All numbers leave through `fmt`, one canonical formatter, so a client that re-serialises what it
+received reproduces the mock's book hash byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .schemas import SCHEMAS, detect_schema, validate
+
+__all__ = [
+    "PING",
+    "PONG",
+    "SCHEMAS",
+    "InvalidFrame",
+    "MarketRequest",
+    "UserRequest",
+    "book_event",
+    "price_change_entry",
+    "price_change_event",
+    "last_trade_price_event",
+    "tick_size_change_event",
+    "best_bid_ask_event",
+    "new_market_event",
+    "market_resolved_event",
+    "order_event",
+    "trade_event",
+    "rest_page",
+    "encode",
+    "fmt",
+    "parse_market_frame",
+    "parse_user_frame",
+    "redact",
+    "event_assets",
+    "validate",
+    "detect_schema",
+]
+
+PING = "PING"
+PONG = "PONG"
+Number = Decimal | str | int
+
+
+def fmt(value: Number | None) -> str:
+    """Format a number the one way the mock writes numbers: plain decimal, no trailing zeros."""
+    if value is None:
+        return ""
+    text = format(Decimal(str(value)).normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def encode(value: Any) -> str:
+    """Serialise a frame compactly (what goes on the wire)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _levels(levels: list[tuple[Decimal, Decimal]]) -> list[dict[str, str]]:
+    return [{"price": fmt(price), "size": fmt(size)} for price, size in levels]
+
+
+def book_event(
+    *,
+    market: str,
+    asset_id: str,
+    timestamp: int,
+    bids: list[tuple[Decimal, Decimal]],
+    asks: list[tuple[Decimal, Decimal]],
+    min_order_size: Number,
+    tick_size: Number,
+    neg_risk: bool,
+    last_trade_price: Number | None,
+    hash: str,
+) -> dict[str, Any]:
+    """A `book` snapshot; key order is the hash payload's order (see `book.summary_hash`)."""
+    return {
+        "market": market,
+        "asset_id": asset_id,
+        "timestamp": str(timestamp),
+        "hash": hash,
+        "bids": _levels(bids),
+        "asks": _levels(asks),
+        "min_order_size": fmt(min_order_size),
+        "tick_size": fmt(tick_size),
+        "neg_risk": neg_risk,
+        "last_trade_price": fmt(last_trade_price),
+        "event_type": "book",
+    }
+
+
+def price_change_entry(
+    *,
+    asset_id: str,
+    price: Number,
+    size: Number,
+    side: str,
+    hash: str,
+    best_bid: Number | None,
+    best_ask: Number | None,
+) -> dict[str, str]:
+    """One entry of `price_changes[]`; size "0" removes the level."""
+    return {
+        "asset_id": asset_id,
+        "price": fmt(price),
+        "size": fmt(size),
+        "side": side,
+        "hash": hash,
+        "best_bid": fmt(best_bid),
+        "best_ask": fmt(best_ask),
+    }
+
+
+def price_change_event(market: str, entries: list[dict[str, str]], timestamp: int) -> dict:
+    """A `price_change` in the post-2025-09-15 `price_changes[]` shape."""
+    return {
+        "market": market,
+        "price_changes": entries,
+        "timestamp": str(timestamp),
+        "event_type": "price_change",
+    }
+
+
+def last_trade_price_event(
+    *,
+    asset_id: str,
+    market: str,
+    price: Number,
+    size: Number,
+    side: str,
+    fee_rate_bps: Number,
+    timestamp: int,
+    transaction_hash: str | None = None,
+) -> dict[str, Any]:
+    """A `last_trade_price`; `side` is the taker's."""
+    event = {
+        "asset_id": asset_id,
+        "event_type": "last_trade_price",
+        "fee_rate_bps": fmt(fee_rate_bps),
+        "market": market,
+        "price": fmt(price),
+        "side": side,
+        "size": fmt(size),
+        "timestamp": str(timestamp),
+    }
+    if transaction_hash:
+        event["transaction_hash"] = transaction_hash
+    return event
+
+
+def tick_size_change_event(
+    asset_id: str, market: str, old: Number, new: Number, timestamp: int
+) -> dict[str, str]:
+    """A `tick_size_change` (price crossed 0.96 or 0.04)."""
+    return {
+        "event_type": "tick_size_change",
+        "asset_id": asset_id,
+        "market": market,
+        "old_tick_size": fmt(old),
+        "new_tick_size": fmt(new),
+        "timestamp": str(timestamp),
+    }
+
+
+def best_bid_ask_event(
+    asset_id: str, market: str, best_bid: Decimal | None, best_ask: Decimal | None, timestamp: int
+) -> dict[str, str]:
+    """A `best_bid_ask` (custom feature); an absent side is ""."""
+    spread = best_ask - best_bid if best_bid is not None and best_ask is not None else None
+    return {
+        "event_type": "best_bid_ask",
+        "market": market,
+        "asset_id": asset_id,
+        "best_bid": fmt(best_bid),
+        "best_ask": fmt(best_ask),
+        "spread": fmt(spread),
+        "timestamp": str(timestamp),
+    }
+
+
+def new_market_event(
+    *,
+    id: str,
+    question: str,
+    market: str,
+    slug: str,
+    assets_ids: list[str],
+    outcomes: list[str],
+    tick_size: Number,
+    timestamp: int,
+) -> dict[str, Any]:
+    """A `new_market` (custom feature; global, not tied to subscribed assets)."""
+    return {
+        "event_type": "new_market",
+        "id": id,
+        "question": question,
+        "market": market,
+        "slug": slug,
+        "description": "A generated market of the bundled mock.",
+        "assets_ids": list(assets_ids),
+        "outcomes": list(outcomes),
+        "timestamp": str(timestamp),
+        "tags": ["mock"],
+        "condition_id": market,
+        "active": True,
+        "clob_token_ids": list(assets_ids),
+        "order_price_min_tick_size": fmt(tick_size),
+    }
+
+
+def market_resolved_event(
+    *,
+    id: str,
+    market: str,
+    assets_ids: list[str],
+    winning_asset_id: str,
+    winning_outcome: str,
+    timestamp: int,
+) -> dict[str, Any]:
+    """A `market_resolved` (custom feature)."""
+    return {
+        "event_type": "market_resolved",
+        "id": id,
+        "market": market,
+        "assets_ids": list(assets_ids),
+        "winning_asset_id": winning_asset_id,
+        "winning_outcome": winning_outcome,
+        "timestamp": str(timestamp),
+        "tags": ["mock"],
+    }
+
+
+def order_event(order: dict[str, Any], kind: str, timestamp: int) -> dict[str, Any]:
+    """An `order` event (`type` PLACEMENT/UPDATE/CANCELLATION) from the REST order record."""
+    return {
+        "event_type": "order",
+        "id": order["id"],
+        "owner": order["owner"],
+        "market": order["market"],
+        "asset_id": order["asset_id"],
+        "side": order["side"],
+        "order_owner": order["owner"],
+        "original_size": order["original_size"],
+        "size_matched": order["size_matched"],
+        "price": order["price"],
+        "associate_trades": list(order["associate_trades"]) or None,
+        "outcome": order["outcome"],
+        "type": kind,
+        "created_at": str(order["created_at"]),
+        "expiration": order["expiration"],
+        "order_type": order["order_type"],
+        "status": order["status"],
+        "maker_address": order["maker_address"],
+        "timestamp": str(timestamp),
+    }
+
+
+def trade_event(trade: dict[str, Any], timestamp: int) -> dict[str, Any]:
+    """A `trade` event from the REST trade record (`match_time` spelling; see the docstring)."""
+    return {"event_type": "trade", "type": "TRADE", **trade, "timestamp": str(timestamp)}
+
+
+def rest_page(data: list[dict[str, Any]], next_cursor: str, limit: int) -> dict[str, Any]:
+    """One page of a paginated REST read."""
+    return {"data": data, "next_cursor": next_cursor, "limit": limit, "count": len(data)}
+
+
+def event_assets(event: dict[str, Any]) -> set[str]:
+    """The token ids a market-channel event concerns (empty for global events)."""
+    if event.get("event_type") == "price_change":
+        return {entry["asset_id"] for entry in event["price_changes"]}
+    if event.get("event_type") == "new_market":
+        return set()
+    if "assets_ids" in event:
+        return set(event["assets_ids"])
+    return {event["asset_id"]} if "asset_id" in event else set()
+
+
+class InvalidFrame(ValueError):
+    """A client frame the server does not accept; the message says why."""
+
+
+@dataclass
+class MarketRequest:
+    """A parsed market-channel frame: the first subscription or a later operation."""
+
+    operation: str  # "subscribe" | "unsubscribe"
+    assets_ids: list[str]
+    initial_dump: bool = True
+    level: int | None = None
+    custom_feature_enabled: bool | None = None
+
+
+@dataclass
+class UserRequest:
+    """A parsed user-channel frame: the first subscription (with auth) or a later operation."""
+
+    operation: str  # "subscribe" | "unsubscribe"
+    markets: list[str] | None
+    auth: dict[str, str] | None = None
+
+
+def _load(text: str | bytes) -> dict[str, Any]:
+    if isinstance(text, bytes):
+        raise InvalidFrame("binary frame; the CLOB channels take text frames")
+    if text == PING:
+        raise InvalidFrame("PING before a valid subscription")
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise InvalidFrame(f"not JSON: {text[:60]!r}")
+    if not isinstance(value, dict):
+        raise InvalidFrame(f"not a JSON object: {type(value).__name__}")
+    return value
+
+
+def _typed(value: dict[str, Any], key: str, kind: type, default: Any) -> Any:
+    item = value.get(key, default)
+    if item is default:
+        return default
+    if kind is int and isinstance(item, bool) or not isinstance(item, kind):
+        raise InvalidFrame(f"{key!r} must be {kind.__name__}, got {item!r}")
+    return item
+
+
+def _str_list(value: dict[str, Any], key: str, required: bool) -> list[str] | None:
+    if key not in value:
+        if required:
+            raise InvalidFrame(f"missing {key!r}")
+        return None
+    items = value[key]
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise InvalidFrame(f"{key!r} must be a list of strings")
+    return items
+
+
+def _operation(value: dict[str, Any], first: bool) -> str:
+    op = value.get("operation", "subscribe" if first else None)
+    if op not in ("subscribe", "unsubscribe") or (first and op != "subscribe"):
+        raise InvalidFrame(f"unknown or missing operation {op!r}")
+    return op
+
+
+def parse_market_frame(text: str | bytes, *, first: bool) -> MarketRequest:
+    """Parse a market-channel frame; tolerant of documented extras, unknown keys ignored."""
+    value = _load(text)
+    if first and str(value.get("type", "market")).lower() != "market":
+        raise InvalidFrame(f"type must be 'market', got {value.get('type')!r}")
+    level = _typed(value, "level", int, None)
+    if level not in (None, 1, 2, 3):
+        raise InvalidFrame(f"level must be 1, 2 or 3, got {level!r}")
+    return MarketRequest(
+        operation=_operation(value, first),
+        assets_ids=_str_list(value, "assets_ids", required=True) or [],
+        initial_dump=_typed(value, "initial_dump", bool, True),
+        level=level,
+        custom_feature_enabled=_typed(value, "custom_feature_enabled", bool, None),
+    )
+
+
+def parse_user_frame(text: str | bytes, *, first: bool) -> UserRequest:
+    """Parse a user-channel frame. The first must carry `auth` (checked by the caller)."""
+    value = _load(text)
+    if first and str(value.get("type", "user")).lower() != "user":
+        raise InvalidFrame(f"type must be 'user', got {value.get('type')!r}")
+    _str_list(value, "assets_ids", required=False)
+    auth = value.get("auth")
+    if first and not isinstance(auth, dict):
+        raise InvalidFrame("missing 'auth' object")
+    if auth is not None and not isinstance(auth, dict):
+        raise InvalidFrame("'auth' must be an object")
+    markets = _str_list(value, "markets", required=not first)
+    return UserRequest(operation=_operation(value, first), markets=markets, auth=auth)
+
+
+def redact(text: str | bytes) -> str:
+    """A received frame as the mock records it: `auth.secret`/`auth.passphrase` masked."""
+    if isinstance(text, bytes):
+        return f"<binary frame, {len(text)} bytes>"
+    if '"auth"' not in text:
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return "<unparsable frame that mentions auth, redacted>"
+    if isinstance(value, dict) and isinstance(value.get("auth"), dict):
+        value["auth"] = {k: (v if k == "apiKey" else "***") for k, v in value["auth"].items()}
+        return encode(value)
+    return text
