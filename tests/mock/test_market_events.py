@@ -389,3 +389,117 @@ async def test_local_book_tracks_best_prices_of_price_change(mock_factory):
                         assert Decimal(change["best_ask"]) == ask, (change, ask)
                     checked += 1
             assert checked >= 10
+
+
+# --- events driven by market lifecycle: tick size, new market, resolution -------------------
+# The contract lists no driver call for these; the mock's Exchange offers set_tick_size,
+# add_market and resolve_market (also reachable over /_mock/tick, /_mock/new-market,
+# /_mock/resolve), which these tests use.
+
+TICK_SIZE_CHANGE_FIELDS = {
+    "event_type",
+    "asset_id",
+    "market",
+    "old_tick_size",
+    "new_tick_size",
+    "timestamp",
+}
+NEW_MARKET_REQUIRED = {
+    "event_type",
+    "id",
+    "question",
+    "market",
+    "slug",
+    "assets_ids",
+    "outcomes",
+    "timestamp",
+}
+NEW_MARKET_OPTIONAL = {
+    "description",
+    "event_message",
+    "tags",
+    "condition_id",
+    "active",
+    "clob_token_ids",
+    "sports_market_type",
+    "line",
+    "game_start_time",
+    "order_price_min_tick_size",
+    "group_item_title",
+    # accepted by the TS SDK binding [C-tssdk-clob]
+    "taker_base_fee",
+    "fees_enabled",
+    "fee_schedule",
+}
+MARKET_RESOLVED_REQUIRED = {
+    "event_type",
+    "id",
+    "market",
+    "assets_ids",
+    "winning_asset_id",
+    "winning_outcome",
+    "timestamp",
+}
+# AsyncAPI optional fields plus those in the docs page example (§1.9)
+MARKET_RESOLVED_OPTIONAL = {"event_message", "tags", "question", "slug", "description", "outcomes"}
+
+
+async def test_tick_size_change_fields(mock_factory):
+    """A tick size change sends `tick_size_change` with old and new tick as strings (§1.7)."""
+    async with mock_factory(activity_interval=None) as mock:
+        market = mock.markets[0]
+        asset = market.token_ids[0]
+        async with market_socket(mock, [asset]) as ws:
+            await next_events(ws)
+            mock.exchange.set_tick_size(market.condition_id, "0.001")
+            event = await wait_for_event(ws, lambda e: e["event_type"] == "tick_size_change")
+            assert set(event) == TICK_SIZE_CHANGE_FIELDS
+            assert event["asset_id"] == asset
+            assert event["market"] == market.condition_id
+            assert (event["old_tick_size"], event["new_tick_size"]) == ("0.01", "0.001")
+            assert TIMESTAMP_MS.match(event["timestamp"])
+            assert validate(event) == []
+            own = mock.book(asset)
+            if "tick_size" in own:
+                assert own["tick_size"] == "0.001"
+
+
+async def test_new_market_reaches_only_custom_feature_subscribers(mock_factory):
+    """`new_market` is global but needs custom_feature_enabled (§1.9)."""
+    async with mock_factory(activity_interval=None) as mock:
+        asset = mock.asset_ids[0]
+        flagged = {"type": "market", "assets_ids": [asset], "custom_feature_enabled": True}
+        async with market_socket(mock, flagged) as on, market_socket(mock, [asset]) as off:
+            await next_events(on)
+            await next_events(off)
+            market = mock.exchange.add_market()
+            event = await wait_for_event(on, lambda e: e["event_type"] == "new_market")
+            _assert_keys(event, NEW_MARKET_REQUIRED, NEW_MARKET_OPTIONAL)
+            assert event["market"] == market.condition_id
+            assert event["assets_ids"] == list(market.token_ids)
+            assert event["outcomes"] == list(market.outcomes)
+            assert TIMESTAMP_MS.match(event["timestamp"])
+            assert validate(event) == []
+            await mock.flush()
+            assert not [e for e in await drain(off) if e["event_type"] in CUSTOM_FEATURE_EVENTS]
+
+
+async def test_market_resolved_reaches_custom_feature_subscribers_of_the_market(mock_factory):
+    """`market_resolved` names the winning token and outcome; flag required (§1.9)."""
+    async with mock_factory(activity_interval=None) as mock:
+        market = mock.markets[0]
+        assets = list(market.token_ids)
+        flagged = {"type": "market", "assets_ids": assets, "custom_feature_enabled": True}
+        async with market_socket(mock, flagged) as on, market_socket(mock, assets) as off:
+            await next_events(on)
+            await next_events(off)
+            mock.exchange.resolve_market(market.condition_id, "Yes")
+            event = await wait_for_event(on, lambda e: e["event_type"] == "market_resolved")
+            _assert_keys(event, MARKET_RESOLVED_REQUIRED, MARKET_RESOLVED_OPTIONAL)
+            assert event["market"] == market.condition_id
+            assert event["assets_ids"] == assets
+            assert event["winning_outcome"] == "Yes"
+            assert event["winning_asset_id"] == assets[list(market.outcomes).index("Yes")]
+            assert validate(event) == []
+            await mock.flush()
+            assert not [e for e in await drain(off) if e["event_type"] in CUSTOM_FEATURE_EVENTS]
