@@ -155,3 +155,23 @@ async def test_operation_subscribe_without_type_after_first_frame(mock_factory):
             book = await wait_for_event(ws, lambda e: e["event_type"] == "book")
             assert book["asset_id"] == second
             assert mock.connections[-1].assets == {first, second}
+
+
+async def test_resubscribing_an_asset_toggles_custom_features(mock_factory):
+    """Re-naming an active asset with custom_feature_enabled turns the flag on in place (§1.3)."""
+    async with mock_factory(activity_interval=None) as mock:
+        asset = mock.asset_ids[0]
+        async with market_socket(mock, [asset]) as ws:
+            (book,) = await next_events(ws)
+            update = {
+                "operation": "subscribe",
+                "assets_ids": [asset],
+                "custom_feature_enabled": True,
+            }
+            await ws.send(json.dumps(update))
+            await mock.wait_for(lambda m: len(m.connections[-1].subscriptions) == 2)
+            ask = min(book["asks"], key=lambda level: float(level["price"]))
+            mock.exchange.take(asset, "BUY", ask["price"], ask["size"])
+            event = await wait_for_event(ws, lambda e: e["event_type"] == "best_bid_ask")
+            assert event["asset_id"] == asset
+            assert mock.connections[-1].closed_at is None

@@ -30,6 +30,8 @@ from tests.mock._support import (
 # The public Hardhat/Anvil test account #0: a well-known key, never funded on any real chain.
 HARDHAT_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 HARDHAT_ADDRESS = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+# Hardhat/Anvil test account #1, equally public.
+HARDHAT_KEY_1 = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
 POLYGON = 137
 FIRST_CURSOR, END_CURSOR = "MA==", "LTE="
 
@@ -106,6 +108,31 @@ async def test_created_key_works_for_l2_and_the_user_socket(mock_factory):
         }
         async with user_socket(mock, {"type": "user", "auth": auth}):
             await mock.wait_for(lambda m: m.connections[-1].authenticated, timeout=5)
+
+
+async def test_keys_are_per_address(mock_factory):
+    """Two wallets derive two different API keys, each stable for its own address (§4.1)."""
+    async with mock_factory(activity_interval=None) as mock:
+        first = ClobClient(mock.http_url, chain_id=POLYGON, key=HARDHAT_KEY)
+        second = ClobClient(mock.http_url, chain_id=POLYGON, key=HARDHAT_KEY_1)
+        a = await _call(first.derive_api_key)
+        b = await _call(second.derive_api_key)
+        assert a.api_key != b.api_key and a.api_secret != b.api_secret
+        assert await _call(second.create_or_derive_api_key) == b
+
+
+async def test_l1_rejects_a_malformed_signature(mock_factory):
+    """L1 headers whose POLY_SIGNATURE is not a signature are refused (contract: format check)."""
+    async with mock_factory(activity_interval=None) as mock:
+        headers = {
+            "POLY_ADDRESS": HARDHAT_ADDRESS,
+            "POLY_SIGNATURE": "not-a-signature",
+            "POLY_TIMESTAMP": str(int(time.time())),
+            "POLY_NONCE": "0",
+        }
+        status, body = await _call(_raw, mock.http_url + "/auth/api-key", "POST", headers)
+        assert status in {400, 401}
+        assert isinstance(body, dict) and "error" in body
 
 
 @pytest.mark.parametrize(
