@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from py_clob_client_v2.clob_types import OrderBookSummary, OrderSummary
 from py_clob_client_v2.utilities import generate_orderbook_summary_hash
 from websockets.asyncio.client import ClientConnection, connect
@@ -37,6 +39,7 @@ __all__ = [
     "market_socket",
     "market_url",
     "next_events",
+    "no_mock_errors",
     "non_string_numbers",
     "read_until_closed",
     "recompute_book_hash",
@@ -55,6 +58,20 @@ DECIMAL_STRING = re.compile(r"^\d+(\.\d+)?$")
 
 # Short enough that a wrong expectation fails fast in real time, long enough for loopback I/O.
 FRAME_TIMEOUT = 5.0
+
+
+@pytest.fixture
+def no_mock_errors(caplog: pytest.LogCaptureFixture):
+    """Fail the test if the mock (or websockets on its behalf) logged an ERROR: a crash."""
+    caplog.set_level(logging.INFO)
+    yield
+    crashes = [
+        f"{record.name}: {record.getMessage()}"
+        for record in caplog.get_records("call")
+        if record.levelno >= logging.ERROR
+        and record.name.startswith(("polymarket_mock", "websockets.server"))
+    ]
+    assert not crashes, crashes
 
 
 def market_url(mock: Any) -> str:

@@ -11,12 +11,13 @@ from tests.mock._support import (
     market_socket,
     market_url,
     next_events,
+    no_mock_errors,  # noqa: F401  (a fixture, used via usefixtures)
     read_until_closed,
     user_socket,
     user_url,
 )
 
-pytestmark = pytest.mark.looptime
+pytestmark = [pytest.mark.looptime, pytest.mark.usefixtures("no_mock_errors")]
 
 # Close codes a server may reasonably use for bad input (RFC 6455 §7.4.1): unsupported data,
 # invalid payload, policy violation (the one Polymarket is seen to use), message too big.

@@ -16,9 +16,12 @@ from tests.mock._support import (
     drain,
     market_socket,
     next_events,
+    no_mock_errors,  # noqa: F401  (a fixture, used via usefixtures)
     recompute_book_hash,
     resting_buy_price,
 )
+
+pytestmark = pytest.mark.usefixtures("no_mock_errors")
 
 ONE = Decimal(1)
 

@@ -9,10 +9,11 @@ from tests.mock._support import (
     market_socket,
     market_url,
     next_events,
+    no_mock_errors,  # noqa: F401  (a fixture, used via usefixtures)
     user_socket,
 )
 
-pytestmark = pytest.mark.looptime
+pytestmark = [pytest.mark.looptime, pytest.mark.usefixtures("no_mock_errors")]
 
 
 async def test_market_connection_record(mock_factory):

@@ -20,10 +20,13 @@ from tests.mock._support import (
     market_socket,
     market_url,
     next_events,
+    no_mock_errors,  # noqa: F401  (a fixture, used via usefixtures)
     read_until_closed,
     user_socket,
     wait_for_event,
 )
+
+pytestmark = pytest.mark.usefixtures("no_mock_errors")
 
 
 @pytest.fixture

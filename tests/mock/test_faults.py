@@ -18,6 +18,7 @@ from tests.mock._support import (
     market_socket,
     market_url,
     next_events,
+    no_mock_errors,  # noqa: F401  (a fixture, used via usefixtures)
     read_until_closed,
     resting_buy_price,
     user_socket,
@@ -25,7 +26,7 @@ from tests.mock._support import (
     wait_for_event,
 )
 
-pytestmark = pytest.mark.looptime
+pytestmark = [pytest.mark.looptime, pytest.mark.usefixtures("no_mock_errors")]
 
 
 def _touch(mock, asset: str) -> str:

@@ -11,11 +11,12 @@ from tests.mock._support import (
     expect_silence,
     market_url,
     next_events,
+    no_mock_errors,  # noqa: F401  (a fixture, used via usefixtures)
     read_until_closed,
     user_url,
 )
 
-pytestmark = pytest.mark.looptime
+pytestmark = [pytest.mark.looptime, pytest.mark.usefixtures("no_mock_errors")]
 
 
 def _subscription(mock, channel: str) -> tuple[str, dict]:

@@ -20,12 +20,13 @@ from tests.mock._support import (
     market_of,
     market_socket,
     next_events,
+    no_mock_errors,  # noqa: F401  (a fixture, used via usefixtures)
     non_string_numbers,
     resting_buy_price,
     wait_for_event,
 )
 
-pytestmark = pytest.mark.looptime
+pytestmark = [pytest.mark.looptime, pytest.mark.usefixtures("no_mock_errors")]
 
 # §1.5: AsyncAPI required fields, plus the optional ones seen live or accepted by the TS SDK.
 BOOK_REQUIRED = {"event_type", "asset_id", "market", "bids", "asks", "timestamp", "hash"}

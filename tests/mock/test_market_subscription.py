@@ -7,11 +7,12 @@ import pytest
 from tests.mock._support import (
     market_socket,
     next_events,
+    no_mock_errors,  # noqa: F401  (a fixture, used via usefixtures)
     read_until_closed,
     wait_for_event,
 )
 
-pytestmark = pytest.mark.looptime
+pytestmark = [pytest.mark.looptime, pytest.mark.usefixtures("no_mock_errors")]
 
 
 def _first_frames(assets: list[str]) -> dict[str, dict]:

@@ -22,10 +22,13 @@ from py_clob_client_v2.signing.hmac import build_hmac_signature
 from tests.mock._support import (
     auth_of,
     drain,
+    no_mock_errors,  # noqa: F401  (a fixture, used via usefixtures)
     resting_buy_price,
     user_socket,
     wait_for_event,
 )
+
+pytestmark = pytest.mark.usefixtures("no_mock_errors")
 
 # The public Hardhat/Anvil test account #0: a well-known key, never funded on any real chain.
 HARDHAT_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"

@@ -15,6 +15,7 @@ from tests.mock._support import (
     drain,
     expect_silence,
     market_of,
+    no_mock_errors,  # noqa: F401  (a fixture, used via usefixtures)
     non_string_numbers,
     read_until_closed,
     resting_buy_price,
@@ -22,7 +23,7 @@ from tests.mock._support import (
     wait_for_event,
 )
 
-pytestmark = pytest.mark.looptime
+pytestmark = [pytest.mark.looptime, pytest.mark.usefixtures("no_mock_errors")]
 
 # §2.3 AsyncAPI order fields (required) and the optional ones.
 ORDER_REQUIRED = {
