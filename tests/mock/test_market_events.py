@@ -504,3 +504,15 @@ async def test_market_resolved_reaches_custom_feature_subscribers_of_the_market(
             assert validate(event) == []
             await mock.flush()
             assert not [e for e in await drain(off) if e["event_type"] in CUSTOM_FEATURE_EVENTS]
+
+
+async def test_empty_assets_subscription_for_new_market_discovery(mock_factory):
+    """`assets_ids: []` with the flag is a valid discovery socket that gets new_market (§1.9)."""
+    async with mock_factory(activity_interval=None) as mock:
+        frame = {"type": "market", "assets_ids": [], "custom_feature_enabled": True}
+        async with market_socket(mock, frame) as ws:
+            await mock.wait_for(lambda m: m.connections[-1].subscribed_at is not None)
+            market = mock.exchange.add_market()
+            event = await wait_for_event(ws, lambda e: e["event_type"] == "new_market")
+            assert event["market"] == market.condition_id
+            assert mock.connections[-1].closed_at is None

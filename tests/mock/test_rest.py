@@ -350,3 +350,18 @@ async def test_user_socket_accepts_the_default_credentials_auth(mock_factory):
         frame = {"type": "user", "auth": auth_of(mock.credentials)}
         async with user_socket(mock, frame):
             await mock.wait_for(lambda m: m.connections[-1].authenticated, timeout=5)
+
+
+async def test_rest_book_matches_the_stream_book(mock_factory):
+    """GET /book: best-last levels equal mock.book and the hash recomputes (§1.5)."""
+    async with mock_factory(activity_interval=None) as mock:
+        asset = mock.asset_ids[0]
+        client = ClobClient(mock.http_url, chain_id=POLYGON)
+        served = await _call(client.get_order_book, asset)
+        own = mock.book(asset)
+        assert (served["bids"], served["asks"]) == (own["bids"], own["asks"])
+        bids = [Decimal(level["price"]) for level in served["bids"]]
+        asks = [Decimal(level["price"]) for level in served["asks"]]
+        assert bids == sorted(bids), "bids ascending, best last"
+        assert asks == sorted(asks, reverse=True), "asks descending, best last"
+        assert served["hash"] == client.get_order_book_hash(dict(served))
