@@ -107,7 +107,7 @@ async def test_ping_before_subscription_closes_1008(mock_factory):
 async def test_twenty_simulated_minutes_cost_under_a_second(mock_factory):
     """Under looptime a 20-minute session with 10 s PINGs runs in well under 1 s real time."""
     started = time.perf_counter()
-    async with mock_factory(activity_interval=1.0) as mock:
+    async with mock_factory(activity_interval=2.0) as mock:
         loop = asyncio.get_running_loop()
         async with connect(mock.url + "/ws/market", proxy=None, ping_interval=None) as ws:
             await ws.send(json.dumps({"assets_ids": mock.asset_ids[:1], "type": "market"}))
@@ -125,5 +125,5 @@ async def test_twenty_simulated_minutes_cost_under_a_second(mock_factory):
                 else:
                     data += 1
         record = mock.connections[0]
-    assert data >= 1100 and pongs >= 115 and len(record.pings) >= 115
+    assert data >= 550 and pongs >= 115 and len(record.pings) >= 115
     assert time.perf_counter() - started < 1.0

@@ -110,7 +110,7 @@ class MarketSession(ChannelSession):
         assets = [a for a in self.record.assets if a in self.hub.exchange.books]
         assets = assets or self.hub.exchange.asset_ids[:1]
         books = [self.hub.exchange.snapshot(a, ts) for a in assets]
-        unit = len(messages.encode(books))
+        unit = len(messages.encode(books)) - 2  # without the brackets
         return books * (size_bytes // unit + 1)
 
 

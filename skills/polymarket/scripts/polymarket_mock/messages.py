@@ -8,6 +8,7 @@ received reproduces the mock's book hash byte for byte.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -48,6 +49,7 @@ PONG = "PONG"
 Number = Decimal | str | int
 
 
+@functools.lru_cache(maxsize=8192)  # books repeat the same prices and sizes constantly
 def fmt(value: Number | None) -> str:
     """Format a number the one way the mock writes numbers: plain decimal, no trailing zeros."""
     if value is None:

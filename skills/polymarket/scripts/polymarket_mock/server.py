@@ -127,6 +127,7 @@ class MockPolymarket:
             process_request=self._process_request,
             process_response=self._process_response,
             ping_interval=None,  # the CLOB heartbeat is the client's text PING, not ours
+            open_timeout=None,  # hang_handshake faults may delay our own upgrade response
             max_size=self.config.max_message_size,
             close_timeout=self.config.close_timeout,
             logger=logging.getLogger("polymarket_mock.websockets"),
