@@ -1,0 +1,284 @@
+"""market_feed.py (market-channel.md): subscription state, books across reconnects, sharding."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+from market_feed import MAX_ASSETS_PER_CONNECTION, MarketFeed, MarketFeedPool, shard
+from robust_ws import FatalHandshakeError
+
+pytestmark = pytest.mark.looptime
+
+
+async def until(predicate, within: float = 10.0, step: float = 0.1) -> None:
+    """Poll `predicate()` on the loop clock (coarse steps keep looptime runs fast)."""
+    async with asyncio.timeout(within):
+        while not predicate():  # noqa: ASYNC110 - state lives in the mock, not in an Event
+            await asyncio.sleep(step)
+
+
+def feed_for(mock, assets, **options) -> MarketFeed:
+    options.setdefault("connect_kwargs", {"proxy": None})
+    return MarketFeed(assets, url=f"{mock.url}/ws/market", **options)
+
+
+@contextlib.asynccontextmanager
+async def running(feed) -> AsyncIterator[asyncio.Task[None]]:
+    """Run a feed (or pool) in the background; stop it and require a clean return on exit."""
+    task = asyncio.create_task(feed.run())
+    try:
+        yield task
+    finally:
+        feed.stop()
+        async with asyncio.timeout(10):
+            await task
+
+
+async def settled(mock) -> None:
+    """Let every frame the mock queued reach the client (activity ticks are 1 s apart)."""
+    await mock.flush()
+    await asyncio.sleep(0.01)
+
+
+def assert_books_match_mock(mock, feed: MarketFeed) -> None:
+    for asset in feed.subscribed_assets:
+        book, server = feed.books[asset], mock.book(asset)
+        assert not book.awaiting_snapshot, asset
+        assert book.compute_hash(server["timestamp"]) == server["hash"], asset
+
+
+def test_shard_splits_into_groups_of_at_most_200():
+    """shard() keeps order, drops duplicates and caps each group (nautilus's 200)."""
+    ids = [str(n) for n in range(450)] + ["3"]
+    groups = shard(ids)
+    assert MAX_ASSETS_PER_CONNECTION == 200
+    assert [len(g) for g in groups] == [200, 200, 50]
+    assert [a for g in groups for a in g] == [str(n) for n in range(450)]
+
+
+async def test_books_follow_the_mock(mock_factory):
+    """After the dump and a minute of activity every book equals the mock's, hash included."""
+    async with mock_factory(activity_interval=1.0) as mock:
+        feed = feed_for(mock, mock.asset_ids)
+        async with running(feed):
+            await asyncio.sleep(60)
+            await settled(mock)
+            assert_books_match_mock(mock, feed)
+            bid, ask = feed.best(mock.asset_ids[0])
+            assert isinstance(bid, Decimal) and isinstance(ask, Decimal) and bid < ask
+        assert feed.stats.book_mismatches == 0 and feed.stats.hash_mismatches == 0
+
+
+async def test_dynamic_changes_are_replayed_after_a_drop(mock_factory):
+    """subscribe/unsubscribe go out live, and the next connection subscribes to the current set."""
+    async with mock_factory(activity_interval=1.0, markets=3) as mock:
+        a = mock.asset_ids
+        feed = feed_for(mock, a[:2])
+        async with running(feed):
+            await until(lambda: feed.connection.connected)
+            await feed.subscribe([a[2], a[3], a[2]])
+            await feed.unsubscribe([a[0]])
+            await feed.subscribe([a[1]])  # already subscribed: nothing is sent
+            await until(lambda: mock.connections[0].assets == {a[1], a[2], a[3]})
+            operations = mock.connections[0].subscriptions[1:]
+            assert operations == [
+                {"operation": "subscribe", "assets_ids": [a[2], a[3]], "initial_dump": True},
+                {"operation": "unsubscribe", "assets_ids": [a[0]]},
+            ]
+            await asyncio.sleep(10)
+            mock.faults.drop(channel="market")
+            await until(lambda: len(mock.connections) == 2)
+            await asyncio.sleep(10)
+            await settled(mock)
+            assert mock.connections[1].subscriptions[0]["assets_ids"] == [a[1], a[2], a[3]]
+            assert mock.connections[1].frames_received[0][1].startswith("{")  # not PING
+            assert set(feed.books) == {a[1], a[2], a[3]}
+            assert_books_match_mock(mock, feed)
+
+
+async def test_changes_made_while_disconnected_are_sent_with_the_next_subscription(mock_factory):
+    """subscribe() while no connection is open is kept in state and replayed, not lost."""
+    async with mock_factory(activity_interval=None) as mock:
+        a = mock.asset_ids
+        mock.faults.reject_handshake(status=503, times=3)
+        feed = feed_for(mock, a[:1], rng=lambda: 1.0)
+        async with running(feed):
+            await asyncio.sleep(0.6)  # between failed attempts
+            assert not feed.connection.connected
+            await feed.subscribe([a[1]])
+            await until(lambda: mock.connections, within=30)
+        assert mock.connections[0].subscriptions == [
+            {"type": "market", "assets_ids": [a[0], a[1]], "initial_dump": True}
+        ]
+
+
+async def test_books_are_rebuilt_from_the_new_snapshot_after_reconnect(mock_factory):
+    """On every new connection books reset; deltas before the fresh `book` are not applied."""
+    async with mock_factory(activity_interval=1.0) as mock:
+        seen: list[tuple[int | None, str, bool]] = []
+        feed = feed_for(mock, mock.asset_ids)
+
+        def record(event, book) -> None:
+            if book is not None:
+                stale = book.awaiting_snapshot
+                seen.append((feed.connection.stats.connection_id, event["event_type"], stale))
+
+        feed.on_event = record
+        async with running(feed):
+            await asyncio.sleep(30)
+            mock.faults.drop(channel="market")
+            await until(lambda: len(mock.connections) == 2)
+            await asyncio.sleep(30)
+            await settled(mock)
+            assert_books_match_mock(mock, feed)
+        second = feed.connection.stats.connection_id
+        first_of_second = [kind for cid, kind, _ in seen if cid == second][:4]
+        assert first_of_second == ["book"] * 4  # the dump comes first and rebuilds every book
+        assert all(not stale for _, _, stale in seen)
+
+
+async def test_out_of_sync_book_is_detected_and_resynced(mock_factory):
+    """A book that disagrees with a price_change's best_bid/best_ask is reset and refreshed."""
+    async with mock_factory(activity_interval=1.0) as mock:
+        feed = feed_for(mock, mock.asset_ids)
+        async with running(feed):
+            await asyncio.sleep(5)
+            for book in feed.books.values():  # corrupt every book: a bid nobody placed
+                book.bids[Decimal("0.001")] = ("0.001", "1")
+                book.bids[Decimal("0.999")] = ("0.999", "1")
+            await asyncio.sleep(30)
+            await settled(mock)
+            assert feed.stats.book_mismatches >= 1 and feed.stats.resubscribes >= 1
+            assert_books_match_mock(mock, feed)
+        assert len(mock.connections) == 1  # a targeted resync, not a reconnect
+
+
+async def test_silent_asset_gets_a_targeted_resubscribe(mock_factory):
+    """An asset that stops (the others flowing) is unsubscribed and subscribed again."""
+    async with mock_factory(activity_interval=1.0) as mock:
+        silent = mock.asset_ids[0]
+        feed = feed_for(mock, mock.asset_ids, asset_silence_timeout=20.0)
+        async with running(feed):
+            await asyncio.sleep(10)
+            mock.faults.stall(asset_id=silent)
+            await asyncio.sleep(25)
+            mock.faults.clear()  # the resubscribe below is what brings it back
+            await asyncio.sleep(25)
+            await settled(mock)
+            assert_books_match_mock(mock, feed)
+        operations = [s for s in mock.connections[0].subscriptions if "operation" in s]
+        assert {"operation": "unsubscribe", "assets_ids": [silent]} in operations
+        assert feed.stats.resubscribes >= 1 and feed.stats.escalations == 0
+        assert len(mock.connections) == 1
+
+
+async def test_asset_silent_despite_resubscribes_escalates_to_a_reconnect(mock_factory):
+    """After max_resubscribes targeted attempts the whole connection is replaced."""
+    async with mock_factory(activity_interval=1.0) as mock:
+        silent = mock.asset_ids[0]
+        feed = feed_for(mock, mock.asset_ids, snapshot_timeout=30.0, max_resubscribes=2)
+        mock.faults.stall(asset_id=silent)  # never a book for it: first-event watchdog
+        async with running(feed):
+            await until(lambda: len(mock.connections) == 2, within=200)
+            opened = mock.connections[1].opened_at
+            assert feed.stats.resubscribes == 2 and feed.stats.escalations == 1
+            # two 30 s waits for a snapshot, a third expiry escalates (1 s checks, small backoff)
+            assert 90.0 <= opened <= 95.0
+            assert feed.silent_assets() == [silent]
+            mock.faults.clear()
+            await asyncio.sleep(35)
+            await settled(mock)
+            assert feed.silent_assets() == []
+            assert_books_match_mock(mock, feed)
+
+
+async def test_quiet_asset_is_probed_not_reconnected(mock_factory):
+    """With no activity at all, the silence watchdog's resubscribe brings a book: no escalation."""
+    async with mock_factory(activity_interval=None) as mock:
+        feed = feed_for(mock, mock.asset_ids, asset_silence_timeout=60.0, data_timeout=None)
+        async with running(feed):
+            await asyncio.sleep(600)
+        assert feed.stats.escalations == 0 and len(mock.connections) == 1
+        assert feed.silent_assets() == []
+
+
+async def test_global_events_reach_on_event_without_a_book(mock_factory):
+    """new_market (custom feature) is global: delivered with book None."""
+    async with mock_factory(activity_interval=None) as mock:
+        events: list[tuple[str, object]] = []
+        feed = feed_for(
+            mock,
+            mock.asset_ids[:1],
+            on_event=lambda event, book: events.append((event["event_type"], book)),
+            custom_feature_enabled=True,
+        )
+        async with running(feed):
+            await until(lambda: feed.connection.connected)
+            await asyncio.sleep(1)
+            mock.exchange.add_market()
+            await settled(mock)
+        assert ("new_market", None) in events
+        assert mock.connections[0].subscriptions[0]["custom_feature_enabled"] is True
+
+
+async def test_pool_shards_and_staggers_connections(mock_factory):
+    """A pool keeps each connection at max_per_connection, opened `stagger` seconds apart."""
+    async with mock_factory(activity_interval=1.0, markets=5) as mock:
+        pool = MarketFeedPool(
+            mock.asset_ids,
+            max_per_connection=4,
+            stagger=0.5,
+            url=f"{mock.url}/ws/market",
+            connect_kwargs={"proxy": None},
+        )
+        async with running(pool):
+            await until(lambda: len(mock.connections) == 3)
+            await asyncio.sleep(5)
+            assert [len(c.assets) for c in mock.connections] == [4, 4, 2]
+            opened = [c.opened_at for c in mock.connections]
+            assert opened[1] - opened[0] >= 0.5 and opened[2] - opened[1] >= 0.5
+            assert {a for c in mock.connections for a in c.assets} == set(mock.asset_ids)
+            bid, ask = pool.best(mock.asset_ids[-1])
+            assert bid is not None and ask is not None
+        assert all(c.close_code == 1000 for c in mock.connections)
+
+
+async def test_pool_opens_a_new_connection_when_full(mock_factory):
+    """Subscribing past every feed's capacity adds a connection instead of overfilling one."""
+    async with mock_factory(activity_interval=None, markets=3) as mock:
+        a = mock.asset_ids
+        pool = MarketFeedPool(
+            a[:3],
+            max_per_connection=2,
+            stagger=0,
+            url=f"{mock.url}/ws/market",
+            connect_kwargs={"proxy": None},
+        )
+        async with running(pool):
+            await until(lambda: len(mock.connections) == 2)
+            await pool.subscribe(a[3:])  # one fits the second feed, two need a new one
+            await until(lambda: len(mock.connections) == 3)
+            await asyncio.sleep(1)
+            assert sorted(len(c.assets) for c in mock.connections) == [2, 2, 2]
+            await pool.unsubscribe([a[0]])
+            await until(lambda: a[0] not in mock.connections[0].assets)
+            assert a[0] not in pool.subscribed_assets
+
+
+async def test_pool_stops_when_a_shard_fails_fatally(mock_factory):
+    """A 401 on one shard ends the pool with that error instead of hanging."""
+    async with mock_factory(activity_interval=None) as mock:
+        mock.faults.reject_handshake(status=401, times=None)
+        pool = MarketFeedPool(
+            mock.asset_ids,
+            max_per_connection=2,
+            stagger=0,
+            url=f"{mock.url}/ws/market",
+            connect_kwargs={"proxy": None},
+        )
+        with pytest.raises(FatalHandshakeError):
+            await asyncio.wait_for(pool.run(), 10)
