@@ -40,3 +40,16 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) site build .pytest_cache
+
+# --- the documentation site and the installable skill (tests in tests/site/) ---
+.PHONY: site skill
+
+# The site in site/, built with every MkDocs 1.6 validation at warn and --strict; llms.txt and
+# llms-full.txt (the raw markdown in nav order) are written beside it.
+site: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# The skill as dist/polymarket/ and dist/polymarket-skill.zip: exactly skills/polymarket/, mock
+# included, no caches. Standard library only, so no virtualenv is needed.
+skill:
+	$(PYTHON) tools/build_skill.py
