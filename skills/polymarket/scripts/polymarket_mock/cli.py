@@ -1,0 +1,185 @@
+"""Command line of the bundled mock: ``python mock_server.py --help``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from .accounts import DEMO_CREDENTIALS, credentials_from_env
+from .config import MockConfig
+from .scenarios import SCENARIOS, run_scenario
+from .server import MockPolymarket
+
+__all__ = ["main", "build_parser"]
+
+log = logging.getLogger("polymarket_mock")
+
+DESCRIPTION = """\
+A local mock of Polymarket's CLOB real-time API on one port: the market channel (/ws/market),
+the user channel (/ws/user), the REST reads around them (/auth/api-key, /auth/derive-api-key,
+/data/orders, /data/order/<id>, /data/trades, /book) and a control endpoint (/_mock/state,
+/_mock/fault?kind=..., /_mock/clear, /_mock/order?..., /_mock/fill?...).
+"""
+
+EPILOG = """\
+point a client at it:
+  export POLYMARKET_WS_URL=ws://HOST:PORT      (clients append /ws/market or /ws/user)
+  export POLYMARKET_CLOB_URL=http://HOST:PORT  (py-clob-client-v2 REST host)
+
+credentials: the mock always accepts the fixed, fake demo account
+polymarket_mock.DEMO_CREDENTIALS (see polymarket_mock/accounts.py). If POLYMARKET_API_KEY,
+POLYMARKET_API_SECRET and POLYMARKET_API_PASSPHRASE are set when the mock starts, it also
+accepts that account and uses it for scripted activity, so export them once and run the mock
+and your client in the same shell. L1 requests (/auth/api-key) are checked for header
+presence and format only: the mock does not recover EIP-712 signers. L2 HMAC is verified.
+
+scenarios (--scenario, repeatable; faults fire once, --at seconds after start):
+""" + "\n".join(f"  {name:<18} {s.help}" for name, s in SCENARIOS.items())
+
+
+def _seconds_or_none(text: str) -> float | None:
+    if text.lower() in ("none", "off", "0"):
+        return None
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used by tests)."""
+    parser = argparse.ArgumentParser(
+        prog="mock_server.py",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add = parser.add_argument
+    add("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    add("--port", type=int, default=8765, help="port to bind; 0 = any free port (default 8765)")
+    add("--seed", type=int, default=0, help="same seed, same markets, ids and activity")
+    add("--markets", type=int, default=2, help="generated binary markets (default 2)")
+    add("--book-depth", type=int, default=5, help="levels per side in opening books (default 5)")
+    add(
+        "--activity-interval",
+        type=_seconds_or_none,
+        default=1.0,
+        help="seconds between generated book changes per subscribed market; none = quiet "
+        "(default 1.0)",
+    )
+    add(
+        "--scenario",
+        action="append",
+        default=[],
+        choices=sorted(SCENARIOS),
+        metavar="NAME",
+        help="run a named scenario (repeatable); see the list below",
+    )
+    add("--at", type=float, default=10.0, help="seconds after start when faults fire (default 10)")
+    add(
+        "--trading-interval",
+        type=float,
+        default=3.0,
+        help="seconds between steps of the trading scenario (default 3)",
+    )
+    add(
+        "--ping-timeout",
+        type=_seconds_or_none,
+        default=None,
+        help="close a subscribed connection that sends no text PING for this long "
+        "(default: never; the docs say about 10 s)",
+    )
+    add(
+        "--subscribe-timeout",
+        type=_seconds_or_none,
+        default=30.0,
+        help="close a connection with no valid subscription after this long (default 30)",
+    )
+    add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return parser
+
+
+def _banner(mock: MockPolymarket, from_env: bool, scenarios: list[str]) -> str:
+    source = (
+        "from POLYMARKET_API_KEY/_SECRET/_PASSPHRASE in this environment"
+        if from_env
+        else "demo account; secret and passphrase: polymarket_mock.DEMO_CREDENTIALS "
+        "(polymarket_mock/accounts.py)"
+    )
+    lines = [
+        f"Mock Polymarket listening on {mock.url}",
+        f"  market channel   {mock.url}/ws/market",
+        f"  user channel     {mock.url}/ws/user",
+        f"  REST and control {mock.http_url}  (state: {mock.http_url}/_mock/state)",
+        "Point a client at it:",
+        f"  export POLYMARKET_WS_URL={mock.url}",
+        f"  export POLYMARKET_CLOB_URL={mock.http_url}",
+        f"  export POLYMARKET_ASSET_IDS={','.join(mock.asset_ids)}",
+        f"  export POLYMARKET_MARKETS={','.join(m.condition_id for m in mock.markets)}",
+        f"API key: {mock.credentials.api_key} ({source})",
+        "Markets:",
+    ]
+    for market in mock.markets:
+        lines.append(f"  {market.condition_id}  {market.question}")
+        for outcome, token in zip(market.outcomes, market.token_ids, strict=True):
+            lines.append(f"    {outcome:<4} {token}")
+    lines.append(f"Scenarios: {', '.join(scenarios) or 'none'}. Ctrl-C stops.")
+    return "\n".join(lines)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    """Run the mock (and scenarios) until SIGINT or SIGTERM."""
+    env_creds = credentials_from_env()
+    credentials = (env_creds, DEMO_CREDENTIALS) if env_creds else (DEMO_CREDENTIALS,)
+    config = MockConfig(
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        markets=args.markets,
+        book_depth=args.book_depth,
+        activity_interval=args.activity_interval,
+        subscribe_timeout=args.subscribe_timeout,
+        ping_timeout=args.ping_timeout,
+        credentials=credentials,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    async with MockPolymarket(config) as mock:
+        print(_banner(mock, env_creds is not None, args.scenario), flush=True)
+        tasks = [
+            asyncio.create_task(run_scenario(mock, name, args.at, args.trading_interval))
+            for name in args.scenario
+        ]
+        await stop.wait()
+        log.info("stopping")
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, configure logging to stderr, serve; exit code 0 on Ctrl-C."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s.%(msecs)03d %(levelname)-7s %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    if args.log_level != "DEBUG":  # websockets' own handshake noise
+        logging.getLogger("polymarket_mock.websockets").setLevel(logging.WARNING)
+    try:
+        asyncio.run(serve(args))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"mock_server.py: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    return 0
