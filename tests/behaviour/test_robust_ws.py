@@ -8,9 +8,11 @@ import itertools
 import json
 import logging
 import random
+import time
 from collections.abc import AsyncIterator
 
 import pytest
+from naive_watchdog import NaiveConsumer
 from robust_ws import FatalHandshakeError, RobustConnection, full_jitter
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -485,3 +487,53 @@ async def test_user_subscription_secrets_never_logged(mock_factory, caplog):
         text = "\n".join(record.getMessage() for record in caplog.records) + repr(conn)
         assert "auth=<redacted>" in text
         assert creds.secret not in text and creds.passphrase not in text
+
+
+# -- the naive watchdog (connection-management.md, section 3) ------------------------------
+
+
+async def test_naive_watchdog_fires_but_never_reconnects(mock_factory):
+    """The common pattern: the watchdog raises in its own task and the stalled socket stays."""
+    async with mock_factory(activity_interval=1.0) as mock:
+        received: list[str] = []
+        consumer = NaiveConsumer(
+            f"{mock.url}/ws/market",
+            {"type": "market", "assets_ids": mock.asset_ids[:2], "initial_dump": True},
+            received.append,
+            data_timeout=60.0,
+            connect_kwargs={"proxy": None},
+        )
+        task = asyncio.create_task(consumer.run())
+        await asyncio.sleep(120)
+        mock.faults.stall(channel="market")
+        stalled_at = loop_time()
+        await asyncio.sleep(600)  # ten times the data timeout
+        watchdog = consumer.watchdogs[0]
+        assert watchdog.done() and isinstance(watchdog.exception(), TimeoutError)
+        assert not task.done()  # still "running": blocked on a socket that answers PONG
+        assert consumer.connections == 1 and len(mock.connections) == 1
+        assert mock.connections[0].pings[-1] > stalled_at + 500  # heartbeat looked fine
+        assert consumer.last_data_at <= stalled_at
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_robust_connection_recovers_from_the_same_stall(mock_factory):
+    """Same stall, same threshold: RobustConnection reconnects and data flows again."""
+    async with mock_factory(activity_interval=1.0) as mock:
+        conn, received = market_connection(mock, data_timeout=60.0)
+        async with running(conn):
+            await asyncio.sleep(120)
+            mock.faults.stall(connection_id=mock.connections[0].id)
+            stalled_at = loop_time()
+            await asyncio.sleep(600)
+            assert len(mock.connections) == 2 and conn.stats.stalls == 1
+            assert conn.stats.last_data_at > stalled_at + 500
+
+
+async def test_only_the_loop_clock_moves_in_compressed_time():
+    """Ten simulated minutes pass on loop.time() while the wall clock barely moves."""
+    wall_start, loop_start = time.monotonic(), loop_time()
+    await asyncio.sleep(600)
+    assert loop_time() - loop_start == pytest.approx(600)
+    assert time.monotonic() - wall_start < 5  # a watchdog on this clock would never fire
