@@ -58,6 +58,7 @@ class MarketData:
         self.market_listeners: list[Callable[[dict[str, Any]], None]] = []
         self.user_listeners: list[Callable[[str, dict[str, Any]], None]] = []
         self._market_of: dict[str, Market] = {}
+        self._tick_before_extreme: dict[str, Decimal] = {}
         self._user_size: dict[tuple[str, str, Decimal], Decimal] = defaultdict(Decimal)
         for _ in range(markets):
             self._create_market()
@@ -158,16 +159,24 @@ class MarketData:
         return ts
 
     def _check_tick(self, market: Market, ts: int) -> None:
+        """Docs: the tick changes when the book's price goes above 0.96 or below 0.04."""
         yes = self.books[market.token_ids[0]]
         extreme = (yes.best_bid or 0) > _TICK_HIGH or (yes.best_ask or 1) < _TICK_LOW
-        wanted = min(_SMALL_TICK, Decimal(market.tick_size)) if extreme else None
-        self.set_tick_size(market.condition_id, wanted or Decimal(market.tick_size), ts=ts)
+        saved = self._tick_before_extreme.get(market.condition_id)
+        if extreme and saved is None:
+            self._tick_before_extreme[market.condition_id] = Decimal(market.tick_size)
+            small = min(_SMALL_TICK, Decimal(market.tick_size))
+            self.set_tick_size(market.condition_id, small, ts=ts)
+        elif not extreme and saved is not None:
+            del self._tick_before_extreme[market.condition_id]
+            self.set_tick_size(market.condition_id, saved, ts=ts)
 
     def set_tick_size(self, condition_id: str, tick_size: Decimal | str, ts: int | None = None):
         """Change a market's tick size now (emits `tick_size_change` for both tokens)."""
         market = self.market_by_condition(condition_id)
         new = Decimal(str(tick_size))
         ts = self.clock() if ts is None else ts
+        market.tick_size = messages.fmt(new)
         for token in market.token_ids:
             book = self.books[token]
             if book.tick_size != new:
