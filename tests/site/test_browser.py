@@ -115,12 +115,17 @@ def _anchors(document: str) -> set[str]:
     return set(re.findall(r'\b(?:id|name)="([^"]+)"', document))
 
 
-def _assert_diagrams_render(page, expected: int, where: str) -> None:
-    diagrams = page.locator("div.mermaid")
-    if expected:
-        diagrams.nth(expected - 1).locator("svg").first.wait_for(state="attached", timeout=15_000)
-    assert page.locator("pre.mermaid").count() == 0, f"{where}: a diagram failed to render"
-    assert diagrams.count() == expected, where
+def _assert_diagrams_render(page, expected: int, where: str, timeout: float = 10.0) -> None:
+    """Wait until `expected` diagrams are drawn, failing early on a page error; check each SVG."""
+    diagrams = page.locator("div.mermaid")  # Material swaps each <pre> for this once drawn
+    for _ in range(int(timeout / 0.1)):
+        if diagrams.count() >= expected or page.problems.items:
+            break
+        page.wait_for_timeout(100)
+    assert diagrams.count() == expected and page.locator("pre.mermaid").count() == 0, (
+        f"{where}: {expected} mermaid block(s), {diagrams.count()} drawn; "
+        f"page problems: {page.problems.items}"
+    )
     for index in range(expected):
         svg = diagrams.nth(index).locator("svg").first
         box = svg.bounding_box()
