@@ -25,7 +25,7 @@ def _start(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Po
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **QUIET_ENV, **(env or {})},
     )
     banner = []
     assert process.stdout is not None
@@ -45,7 +45,7 @@ def _stop(process: subprocess.Popen) -> tuple[str, str]:
 
 def test_help_works_from_any_directory(tmp_path):
     """`python mock_server.py --help` exits 0 from an unrelated cwd and names the env vars."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | QUIET_ENV
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "--help"],
         cwd=tmp_path,
