@@ -17,6 +17,8 @@ from websockets.asyncio.client import connect
 SCRIPT = (
     Path(__file__).resolve().parents[2] / "skills" / "polymarket" / "scripts" / "mock_server.py"
 )
+# The skill folder must stay free of __pycache__ (it is shipped as is).
+QUIET_ENV = {"PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def _start(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
