@@ -562,3 +562,16 @@ async def test_an_internal_error_ends_the_session_not_the_client(mock_factory):
             await until(lambda: len(mock.connections) == 2)
             assert not task.done()
         assert mock.connections[0].close_reason == "internal error: RuntimeError"
+
+
+async def test_policy_violation_close_is_logged_as_an_error(mock_factory, caplog):
+    """A 1008 close (our frame was rejected) is logged at ERROR, and still backed off."""
+    caplog.set_level(logging.INFO, logger="polymarket.ws")
+    async with mock_factory(activity_interval=None) as mock:
+        mock.faults.accept_then_close(code=1008, reason="invalid subscription payload", times=2)
+        conn, _ = market_connection(mock, rng=lambda: 1.0)
+        async with running(conn):
+            await until(lambda: len(mock.connections) == 3)
+        errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+        assert len(errors) == 2 and "1008" in errors[0].getMessage()
+        assert gaps([c.opened_at for c in mock.connections]) == [0.5, 1.0]
