@@ -18,9 +18,10 @@ from .marketdata import MarketData, flip_side
 
 __all__ = ["Exchange", "DEFAULT_MAKER_ADDRESS", "TRADE_TRANSITIONS"]
 
+# Exactly the lifecycle diagram of the reference (§2.4); CONFIRMED and FAILED are terminal.
 TRADE_TRANSITIONS = {
-    "MATCHED": {"MINED", "RETRYING", "FAILED"},
-    "MINED": {"CONFIRMED", "RETRYING"},
+    "MATCHED": {"MINED", "RETRYING"},
+    "MINED": {"CONFIRMED"},
     "RETRYING": {"MINED", "FAILED"},
     "CONFIRMED": set(),
     "FAILED": set(),

@@ -77,7 +77,8 @@ class UserSession(ChannelSession):
             return
         if self.record.markets is not None and event.get("market") not in self.record.markets:
             return
-        if self.hub.faults.stalled_assets(self.record) is not None:
+        stalled = self.hub.faults.stalled_assets(self.record)
+        if stalled is not None and (not stalled or event.get("asset_id") in stalled):
             return
         self.conn.send(event)
 
