@@ -25,3 +25,17 @@ def test_market_stream_without_assets_explains_what_to_set(run_program, threaded
     proc = run_program("market_stream.py", env=env)
     proc.wait_for("POLYMARKET_ASSET_IDS")
     assert proc.process.wait(10) == 2
+
+
+def test_market_monitor_reconnects_after_a_drop_and_reports_stats(run_program, threaded_mock):
+    """It prints events, reconnects (and says so) after a drop, and reports stats on Ctrl-C."""
+    proc = run_program("market_monitor.py", env=mock_env(threaded_mock))
+    proc.wait_for(r"^connected #\d+ \(reconnects 0\)$")
+    proc.wait_for(r"^book \d{12}\.\.\.$")
+    threaded_mock.call(threaded_mock.mock.faults.drop, "market")
+    proc.wait_for(r"^connected #\d+ \(reconnects 1\)$")
+    mark = len(proc.output)
+    proc.wait_for(r"^(book|price_change) ", after=mark)
+    assert proc.interrupt() == 0
+    assert "stats: connects=2 reconnects=1 stalls=0" in proc.output
+    assert "last_close_code=1000" in proc.output
