@@ -582,3 +582,13 @@ def test_read_account_skips_an_order_rest_does_not_know(caplog):
 
     snapshot = read_account(Missing(0), known_open={"0xgone"}, known={"0xgone"})
     assert snapshot.orders == [] and "0xgone" in caplog.text
+
+
+def test_read_account_accepts_server_time_as_an_object():
+    """GET /time may answer {"time": ...}; the snapshot still carries Unix seconds."""
+
+    class ObjectTime(FlakyClient):
+        def get_server_time(self):
+            return {"time": 1_782_753_999}
+
+    assert read_account(ObjectTime(0)).server_time == 1_782_753_999
