@@ -184,7 +184,8 @@ def _read_env_file(path) -> dict[str, str]:
 def test_create_api_key_writes_a_private_file_and_prints_only_the_key(
     threaded_mock, run_program, tmp_path
 ):
-    """The program prints the apiKey, writes all three values to a 0600 file, shows no secret."""
+    """The program prints the apiKey, writes all three values to a 0600 file and shows no
+    secret; a second run refuses to overwrite without --force and derives the same key."""
     out = tmp_path / "polymarket.env"
     env = {
         "POLYMARKET_CLOB_URL": threaded_mock.http_url,
@@ -205,19 +206,7 @@ def test_create_api_key_writes_a_private_file_and_prints_only_the_key(
     client = clob_client(creds, {**env, **values})
     assert isinstance(client.get_open_orders(), list)
 
-
-def test_create_api_key_derives_the_same_key_and_refuses_to_overwrite(
-    threaded_mock, run_program, tmp_path
-):
-    """A second run derives the same key; without --force it leaves an existing file alone."""
-    out = tmp_path / "polymarket.env"
-    env = {
-        "POLYMARKET_CLOB_URL": threaded_mock.http_url,
-        "POLYMARKET_PRIVATE_KEY": HARDHAT_TEST_KEY,
-    }
-    assert _finished(run_program("create_api_key.py", env=env, args=["--out", str(out)])) == 0
     first = out.read_text("utf-8")
-
     refused = run_program("create_api_key.py", env=env, args=["--out", str(out)])
     assert _finished(refused) == 1
     assert "--force" in refused.output
