@@ -1,11 +1,11 @@
 """The mock's command line: --help, a short run that serves a client, a clean exit on SIGINT."""
 
 import asyncio
+import base64
 import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import urllib.request
 from pathlib import Path
@@ -26,21 +26,30 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
-def test_help_runs_from_any_directory(tmp_path):
-    """`mock_server.py --help` works from an unrelated cwd and documents its options."""
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--help"],
+async def _run(tmp_path, *args: str) -> tuple[int, str, str]:
+    """Run the script to completion from `tmp_path`; exit code, stdout, stderr."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(SCRIPT),
+        *args,
         cwd=tmp_path,
         env=_clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=20,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
-    assert result.returncode == 0, result.stderr
-    text = result.stdout
+    async with asyncio.timeout(20):
+        out, err = await process.communicate()
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_help_runs_from_any_directory(tmp_path):
+    """`mock_server.py --help` works from an unrelated cwd and documents its options."""
+    code, text, err = await _run(tmp_path, "--help")
+    assert code == 0, err
     assert "--host" in text and "--port" in text
     # the contract: L1 signatures are checked for presence/format only, and --help says so
-    assert re.search(r"(?i)eip-?712|signer|signature", text)
+    assert "EIP-712" in text
+    assert re.search(r"(?i)(does not|doesn't|never)\s+(recover|verif)", text)
 
 
 async def _read_url(process: asyncio.subprocess.Process) -> str:
@@ -98,15 +107,81 @@ def _get_json(url: str) -> dict:
 
 
 @pytest.mark.parametrize("bad", [["--port", "not-a-number"], ["--no-such-option"]])
-def test_bad_arguments_exit_2(tmp_path, bad):
+async def test_bad_arguments_exit_2(tmp_path, bad):
     """Invalid arguments are a usage error (exit 2) with a message, not a traceback."""
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), *bad],
+    code, _out, err = await _run(tmp_path, *bad)
+    assert code == 2
+    assert err and "Traceback" not in err
+
+
+async def _start(tmp_path, *args: str, env: dict[str, str] | None = None):
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(SCRIPT),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        *args,
         cwd=tmp_path,
-        env=_clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=20,
+        env=env or _clean_env(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
+
+
+async def _stop(process) -> tuple[str, str]:
+    """SIGINT, then the remaining output; the exit code must be 0."""
+    process.send_signal(signal.SIGINT)
+    async with asyncio.timeout(10):
+        out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    return out.decode(), err.decode()
+
+
+async def test_scenario_close_1012_fires_at_the_given_time(tmp_path):
+    """`--scenario close-1012 --at 0.5` closes an open connection with 1012 service restart."""
+    process = await _start(tmp_path, "--scenario", "close-1012", "--at", "0.5")
+    try:
+        url = await _read_url(process)
+        async with client(url + "/ws/market") as ws:
+            await ws.send(json.dumps({"type": "market", "assets_ids": []}))
+            async with asyncio.timeout(5):
+                try:
+                    while True:
+                        await ws.recv()
+                except Exception:  # noqa: BLE001  (any close ends the wait)
+                    pass
+            assert ws.close_code == 1012
+        await _stop(process)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def test_env_credentials_are_accepted_and_never_printed(tmp_path):
+    """POLYMARKET_API_* set at start authenticate /ws/user; no output shows the secrets."""
+    secret = base64.urlsafe_b64encode(b"cli-test-secret-cli-test-secret!").decode()
+    passphrase = "cli-test-passphrase-5f2e"
+    env = {
+        **_clean_env(),
+        "POLYMARKET_API_KEY": "7d1e2c3b-4a5f-4e6d-8c7b-9a0b1c2d3e4f",
+        "POLYMARKET_API_SECRET": secret,
+        "POLYMARKET_API_PASSPHRASE": passphrase,
+    }
+    process = await _start(tmp_path, "--log-level", "DEBUG", env=env)
+    try:
+        url = await _read_url(process)
+        auth = {"apiKey": env["POLYMARKET_API_KEY"], "secret": secret, "passphrase": passphrase}
+        async with client(url + "/ws/user") as ws:
+            await ws.send(json.dumps({"type": "user", "auth": auth}))
+            await ws.send("PING")
+            assert await asyncio.wait_for(ws.recv(), 5) == "PONG"
+        out, err = await _stop(process)
+        for text in (out, err):
+            assert secret not in text and passphrase not in text
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
