@@ -1,6 +1,7 @@
 """The mock's observability records: what each connection sent, received and how it ended."""
 
 import json
+import logging
 
 import pytest
 
@@ -74,3 +75,19 @@ async def test_connection_ids_are_distinct_and_ordered(mock_factory):
         assert opened == sorted(opened)
         assert [h.status for h in mock.handshakes] == [101, 101, 101]
         assert {h.path for h in mock.handshakes} == {"/ws/market"}
+
+
+async def test_secrets_stay_out_of_reprs_and_logs(mock_factory, caplog):
+    """Neither reprs nor DEBUG logs show the secret or passphrase of a user subscription."""
+    caplog.set_level(logging.DEBUG)
+    async with mock_factory(activity_interval=None) as mock:
+        secret, passphrase = mock.credentials.secret, mock.credentials.passphrase
+        async with user_socket(mock) as ws:
+            await mock.wait_for(lambda m: m.connections[-1].authenticated)
+            await ws.send("PING")
+            assert await ws.recv() == "PONG"
+        await mock.wait_for(lambda m: m.connections[-1].closed_at is not None)
+        shown = [repr(mock.credentials), repr(mock.connections[-1]), str(mock.connections[-1])]
+        shown += [record.getMessage() for record in caplog.records]
+        for text in shown:
+            assert secret not in text and passphrase not in text, text
