@@ -13,6 +13,9 @@ help:
 	@echo "make docs   serve the documentation site on http://$(HOST):8000"
 	@echo "make mock   run the bundled mock Polymarket server on ws://$(HOST):$(PORT)"
 	@echo "make lint   ruff over the mock, the tests and the pack's code blocks"
+	@echo "make site   build the site strictly into site/ (with llms.txt and llms-full.txt)"
+	@echo "make skill  build the skill as dist/polymarket/ and dist/polymarket-skill.zip"
+	@echo "make bench  benchmark the documented clients against the bare library"
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "error: '$(PYTHON) -m venv' failed; install Python 3.11+ with venv (Debian: apt install python3-venv)"; exit 1; }
