@@ -34,8 +34,9 @@ test: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/mkdocs serve --dev-addr $(HOST):8000
 
+# Extra options go through ARGS, e.g. make mock ARGS="--scenario trading" (ARGS=--help lists them).
 mock: $(STAMP)
-	$(BIN)/python skills/polymarket/scripts/mock_server.py --host $(HOST) --port $(PORT)
+	$(BIN)/python skills/polymarket/scripts/mock_server.py --host $(HOST) --port $(PORT) $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check skills/polymarket/scripts tests conftest.py
