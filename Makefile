@@ -57,3 +57,8 @@ site: $(STAMP)
 # included, no caches. Standard library only, so no virtualenv is needed.
 skill:
 	$(PYTHON) tools/build_skill.py
+
+# --- the benchmark (bench/README.md); `.venv/bin/python -m bench --quick` for a short run ---
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench
