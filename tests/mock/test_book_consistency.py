@@ -167,9 +167,33 @@ def _do(mock, market, action, live: list[str]) -> None:
             return
         pick = min if side == "BUY" else max
         level = pick(levels, key=lambda lv: Decimal(lv["price"]))
-        size = (Decimal(level["size"]) * percent / 100).quantize(ONE, rounding=ROUND_DOWN)
+        # take() matches outside liquidity only; stay within it so nothing is left resting
+        outside = Decimal(level["size"]) - _own_remaining(mock, asset, level["price"], side)
+        size = (outside * percent / 100).quantize(ONE, rounding=ROUND_DOWN)
         if size >= ONE:
             mock.exchange.take(asset, side, level["price"], str(size))
+
+
+def _own_remaining(mock, asset: str, price: str, taker_side: str) -> Decimal:
+    """Unfilled size of the user's own live orders resting at `price` opposite the taker."""
+    resting_side = "SELL" if taker_side == "BUY" else "BUY"
+    return sum(
+        (
+            Decimal(order["original_size"]) - Decimal(order["size_matched"])
+            for order in mock.exchange.orders.values()
+            if order["asset_id"] == asset
+            and order["status"] == "LIVE"
+            and order["side"] == resting_side
+            and Decimal(order["price"]) == Decimal(price)
+        ),
+        Decimal(0),
+    )
+
+
+def _assert_not_crossed(book: dict) -> None:
+    bid, ask = best_bid(book), best_ask(book)
+    if bid is not None and ask is not None:
+        assert bid < ask, f"the mock's own book is crossed or locked: bid {bid} >= ask {ask}"
 
 
 async def _run_actions(actions) -> None:
@@ -186,6 +210,7 @@ async def _run_actions(actions) -> None:
             live: list[str] = []
             for action in actions:
                 _do(mock, market, action, live)
+                _assert_not_crossed(mock.book(market.token_ids[0]))
             await mock.flush()
             # real time here (no looptime): the frames are already written to loopback
             _apply_all(local, await drain(ws, quiet=0.1))
@@ -199,9 +224,25 @@ async def _run_actions(actions) -> None:
     max_examples=25,
     deadline=None,
     database=None,
+    # the same examples every run: a CI failure is reproducible, never a flake
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(st.lists(ACTION, min_size=1, max_size=25))
 def test_random_driver_actions_keep_client_book_equal(actions):
     """For any sequence of driver actions, book + price_change rebuild mock.book exactly."""
     asyncio.run(_run_actions(actions))
+
+
+@pytest.mark.looptime
+async def test_take_never_leaves_a_locked_book(mock_factory):
+    """A taker order larger than the outside liquidity must not rest against our own ask."""
+    async with mock_factory(activity_interval=None) as mock:
+        asset = mock.asset_ids[0]
+        ask = min(mock.book(asset)["asks"], key=lambda level: Decimal(level["price"]))
+        mock.exchange.place_order(asset, "SELL", ask["price"], "5")
+        level = min(mock.book(asset)["asks"], key=lambda level: Decimal(level["price"]))
+        # more than the outside liquidity at the best ask, less than the whole level
+        size = Decimal(level["size"]) - 2
+        mock.exchange.take(asset, "BUY", level["price"], str(size))
+        _assert_not_crossed(mock.book(asset))
