@@ -1,5 +1,6 @@
 """User channel: auth frames, market filter, order and trade events (ref §2, §4.4, §8.1–§8.4)."""
 
+import contextlib
 import json
 import re
 from decimal import Decimal
@@ -550,3 +551,24 @@ async def test_exchange_records_agree_with_stream(mock_factory):
             assert trade["transaction_hash"] == last_trade["transaction_hash"]
             assert validate(order, schema="rest_order") == []
             assert validate(trade, schema="rest_trade") == []
+
+
+@pytest.mark.parametrize("terminal", ["CONFIRMED", "FAILED"])
+async def test_terminal_trade_statuses_are_final(mock_factory, terminal):
+    """After CONFIRMED or FAILED no further status is applied or streamed (§2.4 lifecycle)."""
+    async with mock_factory(activity_interval=None) as mock:
+        asset = mock.asset_ids[0]
+        async with user_socket(mock) as ws:
+            await mock.wait_for(lambda m: m.connections[-1].authenticated)
+            order_id = mock.exchange.place_order(asset, "BUY", resting_buy_price(mock, asset), "10")
+            trade_id = mock.exchange.fill(order_id, "5")
+            path = ["MINED", "CONFIRMED"] if terminal == "CONFIRMED" else ["RETRYING", "FAILED"]
+            for status in path:
+                mock.exchange.advance_trade(trade_id, status)
+            await wait_for_event(ws, _is_trade(trade_id, terminal))
+            for status in ("MATCHED", "MINED", "RETRYING", "CONFIRMED", "FAILED"):
+                with contextlib.suppress(ValueError):
+                    mock.exchange.advance_trade(trade_id, status)
+            assert mock.exchange.trades[trade_id]["status"] == terminal
+            await mock.flush()
+            assert not [e for e in await drain(ws) if _is_trade(trade_id)(e)]
