@@ -67,11 +67,11 @@ def rest_in_loop(monkeypatch):
         await asyncio.sleep(REST_ROUND_TRIP)
         return function(*args, **kwargs)
 
-    monkeypatch.setattr(
-        clob_http, "_http_client", httpx.Client(transport=httpx.MockTransport(handle))
-    )
+    in_loop_client = httpx.Client(transport=httpx.MockTransport(handle))
+    monkeypatch.setattr(clob_http, "_http_client", in_loop_client)
     monkeypatch.setattr(asyncio, "to_thread", to_thread_in_loop)
-    return current
+    yield current
+    in_loop_client.close()
 
 
 # -- the user stream ----------------------------------------------------------------------
