@@ -226,12 +226,23 @@ class Exchange(MarketData):
         ]
         self._update(self._market_of[asset_id], changes)
         self._trade_prints(asset_id, side, levels[-1][0], filled, ts)
-        if remaining > 0 and order_type in ("GTC", "GTD"):
+        # What is left at a crossing price is the user's own opposite order: resting there
+        # would lock the book, so the remainder is canceled (self-trade prevention).
+        if (
+            remaining > 0
+            and order_type in ("GTC", "GTD")
+            and not self._crosses(asset_id, side, price)
+        ):
             self._rest(order, price, remaining)
         elif remaining > 0:
             order["status"] = "CANCELED"
             self._user_event(order, "CANCELLATION", ts)
         return trade["id"]
+
+    def _crosses(self, asset_id: str, side: str, price: Decimal) -> bool:
+        """Whether an order at `price` would meet liquidity still resting on the other side."""
+        opposite = self.books[asset_id].side(flip_side(side))
+        return any(p <= price if side == "BUY" else p >= price for p in opposite)
 
     def cancel(self, order_id: str) -> None:
         """Cancel the user's LIVE order: CANCELLATION (status CANCELED), then price_change."""
