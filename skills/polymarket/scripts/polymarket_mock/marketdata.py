@@ -8,6 +8,7 @@ new_market, market_resolved); the market channel decides who receives what. `Exc
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 import uuid
@@ -43,6 +44,7 @@ class MarketData:
         default_owner: str = "",
     ) -> None:
         self._generator = random.Random(seed)
+        self._change_count = 0
         self._ids = random.Random(f"{seed}-ids")
         self._activity = random.Random(f"{seed}-activity")
         # Wire timestamps are Unix ms; the server replaces this with its loop-anchored clock.
@@ -118,8 +120,15 @@ class MarketData:
         return self.books[asset_id].size_at(side, price) - mine - mirrored
 
     def _apply(self, asset_id: str, side: str, price: Decimal, size: Decimal, ts: int) -> list:
-        """Set a level and its mirror; one price_change entry each, hash after that change."""
+        """Set a level and its mirror; one price_change entry each.
+
+        An entry's `hash` is documented as the "Hash of the order that caused this change"
+        (AsyncAPI), not a book hash, so the mock sends an opaque SHA-1 per change and clients
+        must not try to recompute it.
+        """
         other = self._market_of[asset_id].other(asset_id)
+        self._change_count += 1
+        change_hash = hashlib.sha1(f"{asset_id}:{ts}:{self._change_count}".encode()).hexdigest()
         entries = []
         for token, token_side, token_price in (
             (asset_id, side, price),
@@ -133,7 +142,7 @@ class MarketData:
                     price=token_price,
                     size=book.size_at(token_side, token_price),
                     side=token_side,
-                    hash=book.hash_at(ts),
+                    hash=change_hash,
                     best_bid=book.best_bid,
                     best_ask=book.best_ask,
                 )
