@@ -11,12 +11,12 @@ Wire facts follow the team's protocol reference (§1-§4, §8). Quick use::
 Where the reference is silent, the mock makes a choice and says so here:
 
 * Book levels are listed best LAST (bids ascending, asks descending), as in the live capture.
-* A price_change entry's ``hash`` is the SHA-1 of that token's book right after the change,
-  computed like ``book`` hashes with the price_change ``timestamp`` (the AsyncAPI calls it "hash
-  of the order that caused this change"; the mock makes it reproducible instead). A client that
-  applies ``book`` + ``price_change`` (+ ``tick_size_change``/``last_trade_price``) in order can
-  recompute every hash. After a trade the mock sends price_change, last_trade_price, then a
-  fresh ``book`` for both tokens of the market.
+* A price_change entry's ``hash`` is an opaque SHA-1 per change: the AsyncAPI calls it the "hash
+  of the order that caused this change", so it cannot be recomputed from the book and clients
+  must not try. ``book`` hashes are reproducible: a client that applies ``book`` +
+  ``price_change`` (+ ``tick_size_change``/``last_trade_price``) in order can recompute the next
+  ``book``'s hash. After a trade the mock sends price_change, last_trade_price, then a fresh
+  ``book`` for both tokens of the market.
 * The No book mirrors the Yes book; one price_change frame carries both tokens' entries, and a
   connection receives only the entries of assets it subscribed to.
 * Trades use ``match_time`` (sources disagree; ``matchtime`` also exists on the wire - clients
