@@ -2,7 +2,8 @@
 
 For every test that runs with looptime's fake clock, it records the loop time the test
 advanced and the real seconds the test body took, and writes the totals as one JSON line to
-the file named by BENCH_LOOPTIME_OUT (or prints it) at the end of the session.
+the file named by BENCH_LOOPTIME_OUT (or prints it) at the end of the session. Hypothesis does
+not shrink failures in this run (see `_no_shrinking`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,21 @@ import pytest
 __all__ = ["pytest_pyfunc_call", "pytest_sessionfinish"]
 
 _totals: dict[str, Any] = {"tests": 0, "loop_seconds": 0.0, "real_seconds": 0.0, "slowest": []}
+
+
+def _no_shrinking() -> None:
+    """A failing hypothesis test fails at once here: shrinking it is debugging, not what the
+    bench measures, and it has taken minutes. Tests' own @settings still set everything else."""
+    try:
+        from hypothesis import Phase, settings
+    except ImportError:
+        return
+    phases = (Phase.explicit, Phase.reuse, Phase.generate)
+    settings.register_profile("bench-no-shrink", phases=phases, database=None)
+    settings.load_profile("bench-no-shrink")
+
+
+_no_shrinking()
 
 
 def _running_loop(item: pytest.Function) -> Any:
