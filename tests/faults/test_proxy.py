@@ -89,3 +89,32 @@ async def test_reset_aborts_the_connection_at_once():
             with pytest.raises(ConnectionClosedError) as caught:
                 await asyncio.wait_for(ws.recv(), 2)
             assert caught.value.rcvd is None
+
+
+async def test_disconnect_ends_connections_with_a_clean_fin():
+    """disconnect() closes both sides with FIN: the client sees no close frame, at once."""
+    async with (
+        await _echo_server() as server,
+        FaultProxy(*server.sockets[0].getsockname()[:2]) as proxy,
+    ):
+        async with connect(proxy.url, proxy=None) as ws:
+            proxy.disconnect()
+            with pytest.raises(ConnectionClosedError) as caught:
+                await asyncio.wait_for(ws.recv(), 2)
+            assert caught.value.rcvd is None and proxy.open_connections == 0
+
+
+@pytest.mark.looptime
+async def test_stop_reading_holds_bytes_back_and_heal_delivers_them():
+    """A direction that is not read delays frames without losing them; heal() lets them through."""
+    async with (
+        await _echo_server() as server,
+        FaultProxy(*server.sockets[0].getsockname()[:2]) as proxy,
+    ):
+        async with connect(proxy.url, proxy=None, ping_interval=None) as ws:
+            proxy.stop_reading("up")
+            await ws.send("held")
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(ws.recv(), 30)
+            proxy.heal()
+            assert await asyncio.wait_for(ws.recv(), 1) == "held"
