@@ -54,7 +54,12 @@ def _where(path: str) -> str:
     parts = path.replace("\\", "/").split("/")
     if parts[-1] in _PACK_FILES:
         return parts[-1]
-    return "/".join(parts[-2:])
+    roots = [i for i, part in enumerate(parts) if part == "site-packages" or _is_stdlib(part)]
+    return "/".join(parts[roots[-1] + 1 :] if roots else parts[-2:])
+
+
+def _is_stdlib(part: str) -> bool:
+    return part.startswith("python3.") and part.removeprefix("python3.").isdigit()
 
 
 def profile_documented(blaster: Blaster, mix: Mix, n: int, ratio: float) -> dict[str, Any]:

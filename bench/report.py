@@ -62,6 +62,8 @@ def fmt_value(value: float, unit: str) -> str:
         return f"{value:.2f}"
     if unit == "MiB":
         return f"{value:.1f}"
+    if unit == "s":
+        return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
     if unit == "x":
         return f"{value:.0f}" if value >= 100 else f"{value:.2f}"
     return f"{value:.3g}"
@@ -185,6 +187,25 @@ def write_results(
     return json_path, md_path
 
 
+FINDINGS = Path(__file__).resolve().parent / "findings.md"
+
+
+def _findings(measured: str) -> list[str]:
+    """The hand-written interpretation (findings.md), flagged if it was written for other code."""
+    if not FINDINGS.is_file():
+        return []
+    header, _, body = FINDINGS.read_text("utf-8").partition("\n")
+    written_for = header.partition(":")[2].strip()
+    parts = ["", "## Findings: why, and what the pack should change", ""]
+    if written_for != measured:
+        parts += [
+            f"> Written for pack modules {written_for}; this run measured {measured}. The "
+            "pages changed since: re-check these statements against the table above.",
+            "",
+        ]
+    return parts + [body.strip()]
+
+
 def _markdown(rows, machine, settings, profiles, wall_seconds, stem) -> str:
     load_start = ", ".join(f"{x:.2f}" for x in machine["load_average_at_start"])
     load_end = ", ".join(f"{x:.2f}" for x in machine["load_average_at_end"])
@@ -196,8 +217,10 @@ def _markdown(rows, machine, settings, profiles, wall_seconds, stem) -> str:
         f"{machine['git_commit']}, pack modules {machine['pack_fingerprint']}, "
         f"{machine['time_utc']}. Load average at start {load_start}; at end {load_end}. "
         f"Whole run {wall_seconds:.0f} s. Settings: "
-        + ", ".join(f"{k}={v}" for k, v in settings.items())
-        + ".",
+        + ", ".join(f"{k}={v}" for k, v in settings.items() if k != "client_log_lines")
+        + ". WARNING lines from the pack and the mock during the run: "
+        + (", ".join(f"{k} {v}" for k, v in settings["client_log_lines"].items()) or "none")
+        + " (the stall figure logs one per stall by design).",
         "",
         "Medians over the runs, [min-max] in brackets. The machine is shared: read the ratios "
         "(measured in the same run, interleaved), not the absolute numbers.",
@@ -210,6 +233,7 @@ def _markdown(rows, machine, settings, profiles, wall_seconds, stem) -> str:
     for row in rows:
         if row.note:
             parts.append(f"- **{row.title}**: {row.note}")
+    parts += _findings(machine["pack_fingerprint"])
     if profiles:
         parts += ["", "## Where the documented clients spend their time (pyinstrument)", ""]
         for name, profile in profiles.items():
