@@ -363,12 +363,6 @@ async def test_row12_frame_limit_exceeded_backs_off_instead_of_looping(mock_fact
     assert feed.connection.stats.stalls == 0 and feed.connection.stats.messages == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="robust_ws logs a client-sent 1009 as 'closed by server; close code 1006' at INFO: "
-    "ws.close_code is the code *received* (none, so 1006) and _receive() swallows the "
-    "ConnectionClosed whose .sent says we closed with 1009 'frame exceeds limit'",
-)
 async def test_row12_frame_limit_exceeded_is_reported_as_1009(mock_factory, caplog):
     """The operator can see why: an ERROR line says the client closed with 1009 because a frame
     exceeded the limit (not "closed by server; close code 1006", which reads as the network)."""

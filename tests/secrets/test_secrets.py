@@ -176,17 +176,7 @@ def documented_objects(credentials, subscription, tracker, sync, conn) -> list[o
 @pytest.mark.parametrize(
     "markets",
     [
-        pytest.param(
-            None,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="websockets logs every sent frame at DEBUG as its first 48 and last 24 "
-                "characters: for {'type': 'user', 'auth': {...}} (no markets) that tail is "
-                "the end of the passphrase; robust_ws passes websockets no logger that hides "
-                "sent frames (WEBSOCKETS_MAX_LOG_SIZE raised would show the whole secret)",
-            ),
-            id="all markets",
-        ),
+        pytest.param(None, id="all markets"),
         pytest.param("first", id="one market"),
     ],
 )
