@@ -530,6 +530,16 @@ async def test_account_sync_retries_until_rest_answers(caplog):
     assert caplog.text.count("account sync failed") == 2
 
 
+async def test_account_sync_reads_once_more_after_settle_delay():
+    """With settle_delay, a good sync is followed by exactly one more read after that delay."""
+    tracker = OrderTracker(owner=OWNER)
+    client = FlakyClient(0)
+    sync = AccountSync(client, tracker, on_change=lambda change: None, settle_delay=0.05)
+    sync.schedule()
+    await asyncio.wait_for(sync.wait(), 5)
+    assert (sync.syncs, client.calls, sync.failures) == (2, 2, 0)
+
+
 async def test_a_new_connect_replaces_a_sync_still_running():
     """schedule() cancels a sync in progress (from an older connection) and starts afresh."""
     tracker = OrderTracker(owner=OWNER)
