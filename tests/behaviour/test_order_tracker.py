@@ -22,27 +22,7 @@ from polymarket_mock.exchange import TRADE_TRANSITIONS as MOCK_TRADE_TRANSITIONS
 from polymarket_mock.exchange import Exchange
 from user_events import parse_order, parse_trade
 
-OWNER = "deadbeef-0000-4000-8000-000000000001"
-
-
-def _order(**changes) -> dict:
-    event = {
-        "event_type": "order",
-        "id": "0xorder",
-        "owner": OWNER,
-        "market": "0xmarket",
-        "asset_id": "123",
-        "side": "BUY",
-        "original_size": "10",
-        "size_matched": "0",
-        "price": "0.52",
-        "associate_trades": None,
-        "type": "PLACEMENT",
-        "status": "LIVE",
-        "timestamp": "1782753357257",
-    }
-    event.update(changes)
-    return event
+from tests.behaviour.samples import OWNER, order_event
 
 
 def _trade(**changes) -> dict:
@@ -78,7 +58,7 @@ def _trade(**changes) -> dict:
 
 
 def _apply_order(tracker: OrderTracker, **changes):
-    return tracker.apply_order(parse_order(_order(**changes)))
+    return tracker.apply_order(parse_order(order_event(**changes)))
 
 
 def _apply_trade(tracker: OrderTracker, **changes):
@@ -133,7 +113,7 @@ def test_cancel_after_partial_fill_keeps_the_matched_part():
     _apply_order(tracker, type="UPDATE", size_matched="4")
     change = _apply_order(tracker, type="CANCELLATION", size_matched="4", status="CANCELED")
     assert "status=CANCELED matched=4/10" in change.line
-    stale = _order(size_matched="4")
+    stale = order_event(size_matched="4")
     assert tracker.reconcile([stale], []) == []
     assert tracker.orders["0xorder"].status == "CANCELED"
 
@@ -142,7 +122,7 @@ def test_cancellation_without_status_means_canceled():
     """A CANCELLATION that carries no status still ends the order."""
     tracker = OrderTracker(owner=OWNER)
     _apply_order(tracker)
-    event = _order(type="CANCELLATION")
+    event = order_event(type="CANCELLATION")
     event.pop("status")
     tracker.apply_order(parse_order(event))
     assert tracker.orders["0xorder"].status == "CANCELED"
@@ -250,7 +230,7 @@ def test_reconcile_reports_rest_changes_once():
     """REST records apply like events, marked [rest]; the same read again changes nothing."""
     tracker = OrderTracker(owner=OWNER)
     _apply_order(tracker)
-    record = {k: v for k, v in _order(size_matched="10", status="MATCHED").items()}
+    record = {k: v for k, v in order_event(size_matched="10", status="MATCHED").items()}
     for key in ("event_type", "type", "timestamp"):
         record.pop(key)
     trade = _trade(status="CONFIRMED")
@@ -263,14 +243,16 @@ def test_reconcile_reports_rest_changes_once():
 def test_reconcile_skips_malformed_records(caplog):
     """A malformed REST record is logged and skipped; the others still apply."""
     tracker = OrderTracker(owner=OWNER)
-    changes = tracker.reconcile([_order(id="0xbad", size_matched=""), _order()], [_trade(size="")])
+    changes = tracker.reconcile(
+        [order_event(id="0xbad", size_matched=""), order_event()], [_trade(size="")]
+    )
     assert [c.id for c in changes] == ["0xorder"]
     assert "0xbad" in caplog.text
 
 
 def test_orders_to_fetch_finds_orders_that_left_the_open_list():
     """Locally open orders missing from the open list, and unknown own orders in trades."""
-    open_list = [_order(id="0xstill-open")]
+    open_list = [order_event(id="0xstill-open")]
     trades = [
         _trade(id="t1", trader_side="TAKER", taker_order_id="0xnew-taker"),
         _trade(id="t2", trader_side="MAKER"),  # maker order 0xorder, ours
@@ -509,7 +491,7 @@ class FlakyClient:
         return 1_782_753_400
 
     def get_open_orders(self, params=None):
-        return [_order(status="LIVE")]
+        return [order_event(status="LIVE")]
 
     def get_trades(self, params=None):
         return []

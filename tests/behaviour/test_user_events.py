@@ -18,7 +18,7 @@ from user_events import (
     parse_trade,
 )
 
-OWNER = "deadbeef-0000-4000-8000-000000000001"
+from tests.behaviour.samples import OWNER, order_event
 
 
 def _mock_events() -> tuple[Exchange, list[dict]]:
@@ -109,26 +109,6 @@ def test_without_trader_side_every_named_order_is_a_candidate():
     assert trade.own_order_ids("maker-key") == {"0xtaker", "0xmaker"}
 
 
-def _order(**changes) -> dict:
-    event = {
-        "event_type": "order",
-        "id": "0xorder",
-        "owner": OWNER,
-        "market": "0xmarket",
-        "asset_id": "123",
-        "side": "BUY",
-        "original_size": "10",
-        "size_matched": "0",
-        "price": "0.52",
-        "associate_trades": None,
-        "type": "PLACEMENT",
-        "status": "LIVE",
-        "timestamp": "1782753357257",
-    }
-    event.update(changes)
-    return {k: v for k, v in event.items() if v is not None or k == "associate_trades"}
-
-
 def _trade(**changes) -> dict:
     event = {
         "event_type": "trade",
@@ -167,7 +147,7 @@ def test_malformed_json_costs_one_line_and_the_next_frame_is_handled(caplog):
     router = seen.router()
     with caplog.at_level(logging.WARNING):
         router.handle_message('{"event_type": "order", "id": ')
-        router.handle_message(json.dumps(_order()))
+        router.handle_message(json.dumps(order_event()))
     assert len(_warnings(caplog)) == 1
     assert [item.id for item in seen.items] == ["0xorder"]
 
@@ -209,7 +189,7 @@ def test_matched_as_an_order_type_is_rejected(caplog):
     seen = Recorder()
     router = seen.router()
     with caplog.at_level(logging.WARNING):
-        router.handle_message(json.dumps(_order(type="MATCHED", size_matched="4")))
+        router.handle_message(json.dumps(order_event(type="MATCHED", size_matched="4")))
     assert seen.items == []
     (warning,) = _warnings(caplog)
     assert "unknown order type" in warning.getMessage() and "MATCHED" in warning.getMessage()
@@ -218,18 +198,18 @@ def test_matched_as_an_order_type_is_rejected(caplog):
 @pytest.mark.parametrize(
     "broken",
     [
-        _order(id=None),
-        _order(id=""),
-        _order(id=42),
-        _order(size_matched=""),
-        _order(size_matched="abc"),
-        _order(size_matched=["4"]),
-        _order(original_size=True),
-        _order(price=None),
-        _order(size_matched="-1"),
-        _order(side="SIDEWAYS"),
-        _order(associate_trades="trade-1"),
-        _order(market={"id": "0xmarket"}),
+        order_event(id=None),
+        order_event(id=""),
+        order_event(id=42),
+        order_event(size_matched=""),
+        order_event(size_matched="abc"),
+        order_event(size_matched=["4"]),
+        order_event(original_size=True),
+        order_event(price=None),
+        order_event(size_matched="-1"),
+        order_event(side="SIDEWAYS"),
+        order_event(associate_trades="trade-1"),
+        order_event(market={"id": "0xmarket"}),
         _trade(id=None),
         _trade(size=""),
         _trade(status=7),
@@ -246,7 +226,7 @@ def test_an_unusable_event_is_skipped_with_one_line(caplog, broken):
     router = seen.router()
     with caplog.at_level(logging.WARNING):
         router.handle_message(json.dumps(broken))
-        router.handle_message(json.dumps(_order(id="0xafter")))
+        router.handle_message(json.dumps(order_event(id="0xafter")))
     assert len(_warnings(caplog)) == 1, caplog.text
     assert [item.id for item in seen.items] == ["0xafter"]
     assert router.counts["skipped"] == 1
@@ -255,12 +235,12 @@ def test_an_unusable_event_is_skipped_with_one_line(caplog, broken):
 def test_an_array_mixing_good_and_bad_events_logs_each_bad_one_once(caplog):
     """In one array frame, every bad event costs one line and every good one is delivered."""
     frame = [
-        _order(),
+        order_event(),
         {"event_type": "mock_unknown_event"},
-        _order(id="0xbroken", size_matched=""),
+        order_event(id="0xbroken", size_matched=""),
         "not an object",
         _trade(),
-        _order(id="0xsecond", type="UPDATE", size_matched="4"),
+        order_event(id="0xsecond", type="UPDATE", size_matched="4"),
     ]
     seen = Recorder()
     router = seen.router()
@@ -281,7 +261,7 @@ def test_a_failing_callback_is_logged_and_the_router_goes_on(caplog):
 
     router = UserEventRouter(on_order=on_order)
     with caplog.at_level(logging.ERROR):
-        router.handle_message(json.dumps([_order(id="0xbad"), _order(id="0xgood")]))
+        router.handle_message(json.dumps([order_event(id="0xbad"), order_event(id="0xgood")]))
     assert delivered == ["0xgood"]
     assert router.counts["handler errors"] == 1
     assert "bug in the application" in caplog.text
@@ -337,4 +317,4 @@ def test_rest_records_parse_with_the_same_functions(mock_events):
 def test_parse_order_names_the_bad_field():
     """InvalidEvent says which field was unusable."""
     with pytest.raises(InvalidEvent, match="size_matched"):
-        parse_order(_order(size_matched=""))
+        parse_order(order_event(size_matched=""))
