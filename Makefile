@@ -41,6 +41,7 @@ mock: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check skills/polymarket/scripts tests conftest.py
 	$(BIN)/ruff format --check skills/polymarket/scripts tests conftest.py
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/pack/test_blocks.py -k ruff
 
 clean:
 	rm -rf $(VENV) site build .pytest_cache
