@@ -23,15 +23,22 @@ Where the reference is silent, the mock makes a choice and says so here:
   should accept both). ``owner``/``trade_owner`` are the receiving account's key;
   ``transaction_hash`` is "" until MINED. The top-level trade ``price`` of a multi-level take is
   the best level's; ``maker_orders`` lists every level.
-* Bad or missing user-channel credentials: the socket is closed with no JSON error frame (the
-  reference: "observed: socket closed"); the mock uses code 1008 with an empty reason.
-* An invalid frame (PING first, not JSON, wrong types, unknown operation) closes the connection
-  with 1008 "invalid subscription payload" (observed on the market channel); the mock does the
-  same for later frames and on the user channel. A frame over ``max_message_size`` gets 1009.
-* ``subscribe_timeout`` and ``ping_timeout`` close with 1008 "subscription timeout" /
-  "heartbeat timeout": the real server's codes for these are undocumented.
-* Unknown asset ids are accepted and ignored; re-subscribing an active asset sends no new book.
-* ``created_at`` is Unix seconds; wire timestamps are Unix ms, anchored once on the wall clock
+* Bad or missing user-channel credentials: the socket is closed with no JSON error frame. No
+  error frame or close code is documented; user reports suggest the server just closes the
+  socket (an inference). The mock uses code 1008 with an empty reason.
+* A PING before a valid subscription closes with 1008 "invalid subscription payload": observed
+  on the market channel (nautilus_trader#4864). The mock extends the same close to other invalid
+  first frames (not JSON, wrong types, unknown operation), to later invalid frames and to the
+  user channel; those cases are undocumented. A frame over ``max_message_size`` gets 1009.
+* ``subscribe_timeout`` (default 30 s) and ``ping_timeout`` (default off) are the mock's
+  choices: the docs only say the server "may close connections that don't subscribe within a
+  timeout period", and the official examples PING every 50 s although the docs say 10 s. They
+  close with 1008 "subscription timeout" / "heartbeat timeout" (the real codes are undocumented).
+* Unknown asset ids are accepted and ignored (undocumented). Re-subscribing an active asset sends
+  no new book; the sources say only that the server rejects duplicates in an undocumented way
+  while still applying ``custom_feature_enabled``.
+* ``created_at`` is Unix seconds, as in the docs' examples (a nautilus fixture has 13-digit ms:
+  clients must not trust its unit). Wire timestamps are Unix ms, anchored once on the wall clock
   and then advanced by the event loop's clock (or fixed with ``MockConfig.epoch_ms``).
 * REST: L1 headers are checked for presence and format only (no EIP-712 signer recovery); L2
   HMAC signatures are verified.

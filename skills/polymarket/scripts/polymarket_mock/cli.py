@@ -91,13 +91,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=_seconds_or_none,
         default=None,
         help="close a subscribed connection that sends no text PING for this long "
-        "(default: never; the docs say about 10 s)",
+        "(default: never; the docs say PING every 10 s, official examples every 50 s: "
+        "the real timeout is undocumented)",
     )
     add(
         "--subscribe-timeout",
         type=_seconds_or_none,
         default=30.0,
-        help="close a connection with no valid subscription after this long (default 30)",
+        help="close a connection with no valid subscription after this long (default 30, "
+        "a mock choice: the real timeout is undocumented)",
     )
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return parser
