@@ -175,8 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s.%(msecs)03d %(levelname)-7s %(message)s",
         datefmt="%H:%M:%S",
     )
-    if args.log_level != "DEBUG":  # websockets' own handshake noise
-        logging.getLogger("polymarket_mock.websockets").setLevel(logging.WARNING)
+    # websockets' own logger: at DEBUG it prints request headers (POLY_PASSPHRASE) and the tail
+    # of every frame (the user channel's secret), so it never goes below INFO.
+    websockets_level = logging.INFO if args.log_level == "DEBUG" else logging.WARNING
+    logging.getLogger("polymarket_mock.websockets").setLevel(websockets_level)
     try:
         asyncio.run(serve(args))
     except KeyboardInterrupt:
