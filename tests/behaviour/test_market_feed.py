@@ -86,7 +86,7 @@ async def test_dynamic_changes_are_replayed_after_a_drop(mock_factory):
             await until(lambda: mock.connections[0].assets == {a[1], a[2], a[3]})
             operations = mock.connections[0].subscriptions[1:]
             assert operations == [
-                {"operation": "subscribe", "assets_ids": [a[2], a[3]], "initial_dump": True},
+                {"operation": "subscribe", "assets_ids": [a[2], a[3]]},
                 {"operation": "unsubscribe", "assets_ids": [a[0]]},
             ]
             await asyncio.sleep(10)

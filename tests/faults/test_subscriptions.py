@@ -75,7 +75,7 @@ async def test_row10_one_silent_asset_gets_targeted_resubscribes_then_escalation
     # Mock side: exactly two targeted pairs, for the silent asset only, then a client close.
     pair = [
         {"operation": "unsubscribe", "assets_ids": [silent]},
-        {"operation": "subscribe", "assets_ids": [silent], "initial_dump": True},
+        {"operation": "subscribe", "assets_ids": [silent]},
     ]
     assert first_ops == pair * 2
     first = mock.connections[0]
@@ -121,7 +121,7 @@ async def test_row15_current_set_is_replayed_exactly_after_a_drop(mock_factory):
     first, second = mock.connections
     assert first.subscriptions[0]["assets_ids"] == a[:2]
     assert operations(first) == [
-        {"operation": "subscribe", "assets_ids": [a[2], a[3]], "initial_dump": True},
+        {"operation": "subscribe", "assets_ids": [a[2], a[3]]},
         {"operation": "unsubscribe", "assets_ids": [a[0]]},
     ]
     current = [a[2], a[3], a[4]]
