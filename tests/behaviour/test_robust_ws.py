@@ -286,6 +286,16 @@ async def test_auth_rejection_is_fatal_without_a_retry_loop(mock_factory, status
         assert len(mock.handshakes) == 1 and conn.stats.attempts == 1
 
 
+async def test_wrong_path_is_fatal_without_a_retry_loop(mock_factory):
+    """A 404 (a wrong path, such as a bare /ws/) raises FatalHandshakeError on the first try."""
+    async with mock_factory(activity_interval=None) as mock:
+        conn = RobustConnection(f"{mock.url}/ws/", dict, print, connect_kwargs={"proxy": None})
+        with pytest.raises(FatalHandshakeError) as caught:
+            await conn.run()
+        assert caught.value.status == 404 and conn.stats.attempts == 1
+        assert not mock.connections  # nothing was accepted, and nothing was tried again
+
+
 async def test_unreachable_server_is_retried(mock_factory):
     """Connection refused is an OSError: retried with backoff until stop()."""
     async with mock_factory(activity_interval=None) as mock:

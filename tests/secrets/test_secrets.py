@@ -110,8 +110,8 @@ def test_programs_never_print_a_secret(canary_mock, run_program, tmp_path):
         exchange.place_order, asset, "BUY", exchange.books[asset].best_bid, "9"
     )
     canary_mock.call(exchange.fill, order, "4")
-    stream.wait_for(rf"ORDER {order} status=LIVE matched=4/9")
-    minimal.wait_for(rf"order UPDATE {order}")
+    stream.wait_for(rf"ORDER {order} status=LIVE matched=4/9", timeout=30)
+    minimal.wait_for(rf"order UPDATE {order}", timeout=30)
     canary_mock.call(mock.faults.drop, channel="user")
     stream.wait_for(r"account sync 2: ", timeout=20)
     assert created.process.wait(30) == 0, created.output
