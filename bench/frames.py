@@ -31,8 +31,9 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+from bench.child import start_child, stop_child
 
 __all__ = ["STREAMS", "Stream", "build_stream", "Blaster", "encode_frame", "OWNER"]
 
@@ -350,28 +351,12 @@ class Blaster:
 
     def __enter__(self) -> Blaster:
         spec = ",".join(f"{name}:{n}:{cycle}" for name, n, cycle in self.sizes)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.frames", "serve", spec],
-            cwd=Path(__file__).resolve().parents[1],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        line = self.process.stdout.readline()
-        if not line:
-            raise RuntimeError("the frame blaster did not start")
-        ready = json.loads(line)
+        self.process, ready = start_child("bench.frames", "serve", spec, what="the frame blaster")
         self.port, self.kinds, self.assets = ready["port"], ready["kinds"], ready["assets"]
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.process is not None:
-            self.process.stdin.close()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_child(self.process, timeout=5)
 
     def url(self, stream: str, n: int) -> str:
         channel = STREAMS[stream][0]

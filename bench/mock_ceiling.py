@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.child import start_child, stop_child
+
 __all__ = ["CeilingSample", "ceiling_sample", "MockProcess"]
 
 CEILING_MARKETS = 2
@@ -33,28 +35,14 @@ class MockProcess:
         self.asset_ids: list[str] = []
 
     def __enter__(self) -> MockProcess:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.mock_ceiling", json.dumps(self.config)],
-            cwd=Path(__file__).resolve().parents[1],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
+        self.process, ready = start_child(
+            "bench.mock_ceiling", json.dumps(self.config), what="the mock process"
         )
-        line = self.process.stdout.readline()
-        if not line:
-            raise RuntimeError("the mock process did not start")
-        ready = json.loads(line)
         self.url, self.asset_ids = ready["url"], ready["asset_ids"]
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.process is not None:
-            self.process.stdin.close()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_child(self.process, timeout=10)
 
     def cpu_seconds(self) -> float:
         """User + system CPU seconds the mock process has used so far (Linux /proc)."""
