@@ -13,12 +13,20 @@ import itertools
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from account_sync import AccountSync
+from credentials import Credentials, clob_client
 from market_feed import MarketFeed
+from order_tracker import OrderTracker
+from robust_ws import RobustConnection
+from user_events import UserEventRouter
+from user_subscription import UserSubscription
 
 __all__ = [
     "CEILING",
+    "UserStack",
     "assert_books_match_mock",
     "assert_subscribed_before_every_ping",
     "feed_on",
@@ -28,6 +36,7 @@ __all__ = [
     "running",
     "settled",
     "until",
+    "user_stack",
 ]
 
 
@@ -72,6 +81,47 @@ def feed_on(url: str, assets: Iterable[str], **options: Any) -> MarketFeed:
     options.setdefault("connect_kwargs", {"proxy": None})
     options.setdefault("rng", CEILING)
     return MarketFeed(assets, url=f"{url}/ws/market", **options)
+
+
+@dataclass
+class UserStack:
+    """The user-channel client as user_stream.py wires it."""
+
+    subscription: UserSubscription
+    tracker: OrderTracker
+    sync: AccountSync
+    conn: RobustConnection
+
+
+def user_stack(
+    base_url: str,
+    credentials: Credentials,
+    env: dict[str, str],
+    on_change: Callable[[Any], object],
+    *,
+    markets: list[str] | None = None,
+    **options: Any,
+) -> UserStack:
+    """user_stream.py's wiring on `base_url` (the mock or the proxy): every result of the
+    tracker (a Change, or None when nothing changed) goes to `on_change`, live or from REST."""
+    subscription = UserSubscription(credentials, markets)
+    tracker = OrderTracker(owner=credentials.api_key)
+    router = UserEventRouter(
+        on_order=lambda event: on_change(tracker.apply_order(event)),
+        on_trade=lambda event: on_change(tracker.apply_trade(event)),
+    )
+    sync = AccountSync(clob_client(credentials, env), tracker, on_change=on_change)
+    options.setdefault("name", "user")
+    options.setdefault("data_timeout", None)
+    options.setdefault("connect_kwargs", {"proxy": None})
+    conn = RobustConnection(
+        f"{base_url}/ws/user",
+        subscription.first_frame,
+        router.handle_message,
+        on_connected=sync.on_connected,
+        **options,
+    )
+    return UserStack(subscription, tracker, sync, conn)
 
 
 def gaps(times: Iterable[float]) -> list[float]:

@@ -25,19 +25,22 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from account_sync import AccountSync
-from credentials import Credentials, clob_client
+from credentials import Credentials
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from order_tracker import OrderTracker
 from polymarket_mock.exchange import TRADE_TRANSITIONS
 from py_clob_client_v2.http_helpers import helpers as clob_http
-from robust_ws import RobustConnection
-from user_events import UserEventRouter
-from user_subscription import UserSubscription
 
 from tests.faults.proxy import FaultProxy
-from tests.faults.rig import CEILING, assert_books_match_mock, feed_on, running, settled, until
+from tests.faults.rig import (
+    CEILING,
+    assert_books_match_mock,
+    feed_on,
+    running,
+    settled,
+    until,
+    user_stack,
+)
 
 pytestmark = pytest.mark.looptime
 
@@ -149,29 +152,14 @@ async def test_user_state_after_random_drops_equals_the_mocks_record(
         rest_in_loop["mock"] = mock
         env = mock.client_env()
         credentials = Credentials.from_env(env)
-        tracker = OrderTracker(owner=credentials.api_key)
         reported: list[str] = []
 
         def report(change) -> None:
             if change is not None:
                 reported.append(change.line)
 
-        subscription = UserSubscription(credentials)
-        router = UserEventRouter(
-            on_order=lambda event: report(tracker.apply_order(event)),
-            on_trade=lambda event: report(tracker.apply_trade(event)),
-        )
-        sync = AccountSync(clob_client(credentials, env), tracker, on_change=report)
-        conn = RobustConnection(
-            f"{proxy.url}/ws/user",
-            subscription.first_frame,
-            router.handle_message,
-            on_connected=sync.on_connected,
-            name="user",
-            data_timeout=None,
-            rng=CEILING,
-            connect_kwargs={"proxy": None},
-        )
+        stack = user_stack(proxy.url, credentials, env, report, rng=CEILING)
+        tracker, sync, conn = stack.tracker, stack.sync, stack.conn
         async with running(conn):
             await until(lambda: conn.connected, within=5)
             for (action, a, b), fault, pause in script:
@@ -211,22 +199,9 @@ async def test_changes_during_a_gap_are_reported_from_rest_and_live_ones_once(
         rest_in_loop["mock"] = mock
         env = mock.client_env()
         credentials = Credentials.from_env(env)
-        tracker = OrderTracker(owner=credentials.api_key)
         changes = []
-        router = UserEventRouter(
-            on_order=lambda e: changes.append(tracker.apply_order(e)),
-            on_trade=lambda e: changes.append(tracker.apply_trade(e)),
-        )
-        sync = AccountSync(clob_client(credentials, env), tracker, on_change=changes.append)
-        conn = RobustConnection(
-            f"{mock.url}/ws/user",
-            UserSubscription(credentials).first_frame,
-            router.handle_message,
-            on_connected=sync.on_connected,
-            data_timeout=None,
-            rng=CEILING,
-            connect_kwargs={"proxy": None},
-        )
+        stack = user_stack(mock.url, credentials, env, changes.append, rng=CEILING)
+        tracker, sync, conn = stack.tracker, stack.sync, stack.conn
         exchange, asset = mock.exchange, mock.asset_ids[0]
         async with running(conn):
             await until(lambda: conn.connected and sync.syncs == 1, within=5)

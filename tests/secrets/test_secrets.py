@@ -23,15 +23,12 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from account_sync import AccountSync
 from credentials import Credentials, clob_client
-from order_tracker import OrderTracker
 from polymarket_mock import Credentials as MockAccount
 from py_clob_client_v2.exceptions import PolyApiException
 from robust_ws import FatalHandshakeError, RobustConnection
-from user_events import UserEventRouter
-from user_subscription import UserSubscription
 
+from tests.faults.rig import user_stack
 from tests.fixtures.mock import ThreadedMock
 from tests.fixtures.pack import HARDHAT_TEST_KEY
 
@@ -196,22 +193,12 @@ async def test_user_stack_at_debug_logs_no_secret(mock_factory, caplog, capsys, 
         }
         credentials = Credentials.from_env(env)
         chosen = [mock.markets[0].condition_id] if markets else None
-        subscription = UserSubscription(credentials, chosen)
-        tracker = OrderTracker(owner=credentials.api_key)
-        router = UserEventRouter(
-            on_order=lambda e: print(tracker.apply_order(e)),
-            on_trade=lambda e: print(tracker.apply_trade(e)),
-        )
-        sync = AccountSync(clob_client(credentials, env), tracker, on_change=print)
-        conn = RobustConnection(
-            f"{mock.url}/ws/user",
-            subscription.first_frame,
-            router.handle_message,
-            on_connected=sync.on_connected,
-            name="user",
-            data_timeout=None,
-            ping_interval=0.05,
-            connect_kwargs={"proxy": None},
+        stack = user_stack(mock.url, credentials, env, print, markets=chosen, ping_interval=0.05)
+        subscription, tracker, sync, conn = (
+            stack.subscription,
+            stack.tracker,
+            stack.sync,
+            stack.conn,
         )
         task = asyncio.create_task(conn.run())
         try:
