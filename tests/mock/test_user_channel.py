@@ -94,26 +94,25 @@ def _assert_keys(event: dict, required: set[str], optional: set[str]) -> None:
     assert keys <= required | optional, f"unexpected {sorted(keys - required - optional)}"
 
 
-def _is_order(order_id: str, kind: str | None = None):
+def _is_event(event_type: str, event_id: str, field: str, value: str | None):
+    """A predicate for the event of this type and id, with `field` equal to `value` if given."""
+
     def match(event: dict) -> bool:
         return (
-            event.get("event_type") == "order"
-            and event.get("id") == order_id
-            and (kind is None or event.get("type") == kind)
+            event.get("event_type") == event_type
+            and event.get("id") == event_id
+            and (value is None or event.get(field) == value)
         )
 
     return match
+
+
+def _is_order(order_id: str, kind: str | None = None):
+    return _is_event("order", order_id, "type", kind)
 
 
 def _is_trade(trade_id: str, status: str | None = None):
-    def match(event: dict) -> bool:
-        return (
-            event.get("event_type") == "trade"
-            and event.get("id") == trade_id
-            and (status is None or event.get("status") == status)
-        )
-
-    return match
+    return _is_event("trade", trade_id, "status", status)
 
 
 def _assert_order(event: dict, mock, asset: str) -> None:
