@@ -7,6 +7,7 @@ the fence traps that make the regex finder skip or swallow blocks.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,8 +137,12 @@ def scan_fences(path: Path) -> list[Fence]:
     return fences
 
 
-def python_blocks() -> list[PythonBlock]:
-    """Python blocks as pytest-examples finds them, restricted to exact language `python`."""
+@functools.cache
+def python_blocks() -> tuple[PythonBlock, ...]:
+    """Python blocks as pytest-examples finds them, restricted to exact language `python`.
+
+    Read once per run: the harness, the fixtures and the summary all ask for them.
+    """
     blocks = []
     for path in pack_markdown_files():
         for example in find_examples(path):
@@ -146,7 +151,7 @@ def python_blocks() -> list[PythonBlock]:
                 info_line = _original_info(example)
                 settings = {m.group(1): m.group(3) for m in _SETTING.finditer(info_line)}
                 blocks.append(PythonBlock(example=example, settings=settings))
-    return blocks
+    return tuple(blocks)
 
 
 def _original_info(example: CodeExample) -> str:
@@ -155,5 +160,8 @@ def _original_info(example: CodeExample) -> str:
     return line.strip().lstrip("`")
 
 
-def json_blocks() -> list[Fence]:
-    return [f for path in pack_markdown_files() for f in scan_fences(path) if f.language == "json"]
+@functools.cache
+def json_blocks() -> tuple[Fence, ...]:
+    return tuple(
+        f for path in pack_markdown_files() for f in scan_fences(path) if f.language == "json"
+    )

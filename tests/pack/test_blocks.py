@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import re
@@ -24,6 +25,7 @@ ALL_FENCES = [fence for path in pack_markdown_files() for fence in scan_fences(p
 TESTS_ROOT = REPO_ROOT / "tests"
 
 
+@functools.cache
 def _test_sources() -> str:
     return "\n".join(
         path.read_text("utf-8")

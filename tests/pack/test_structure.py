@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -33,6 +34,7 @@ def _ids(path: Path) -> str:
     return str(path.relative_to(PACK_ROOT))
 
 
+@functools.cache
 def _prose(path: Path) -> str:
     """The file's text with fenced blocks blanked out, so links inside code are not links."""
     lines = path.read_text("utf-8").splitlines()
@@ -49,7 +51,8 @@ def _frontmatter(path: Path) -> tuple[dict, str]:
     return yaml.safe_load(match.group(1)), text[match.end() :]
 
 
-def _anchors(path: Path) -> set[str]:
+@functools.cache
+def _anchors(path: Path) -> frozenset[str]:
     """Heading anchors as mkdocs' toc extension generates them."""
     anchors: set[str] = set()
     for line in _prose(path).splitlines():
@@ -63,7 +66,7 @@ def _anchors(path: Path) -> set[str]:
                 slug = f"{base}_{counter}"
             anchors.add(slug)
     anchors.update(re.findall(r"\{[^}]*#([\w-]+)[^}]*\}", path.read_text("utf-8")))
-    return anchors
+    return frozenset(anchors)
 
 
 def test_skill_frontmatter_follows_the_spec():
