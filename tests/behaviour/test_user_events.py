@@ -318,3 +318,13 @@ def test_parse_order_names_the_bad_field():
     """InvalidEvent says which field was unusable."""
     with pytest.raises(InvalidEvent, match="size_matched"):
         parse_order(order_event(size_matched=""))
+
+
+def test_an_echoed_subscription_is_skipped_without_its_secret(caplog):
+    """An echoed auth frame is an unknown event: one line, and no piece of the secret in it."""
+    secret, passphrase = "c2VjcmV0LXZhbHVlLXRoYXQtbXVzdC1uZXZlci1sZWFr", "7f3a9c1e5b2d8f4a6c0e9b1d"
+    frame = {"type": "user", "auth": {"apiKey": "k", "secret": secret, "passphrase": passphrase}}
+    with caplog.at_level(logging.WARNING):
+        UserEventRouter().handle_message(json.dumps(frame))
+    assert len(caplog.records) == 1
+    assert secret[:12] not in caplog.text and passphrase[:12] not in caplog.text

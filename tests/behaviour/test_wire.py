@@ -121,3 +121,40 @@ def test_base_url_with_credentials_is_refused_without_echoing_them(monkeypatch):
     with pytest.raises(ValueError) as caught:
         ws_base_url()
     assert "hunter2" not in str(caught.value)
+
+
+# A server that echoes the subscription back (or a proxy that mangles it) must not put the
+# credentials into a log line, not even the part that fits in a truncated preview.
+SECRET = "c2VjcmV0LXZhbHVlLXRoYXQtbXVzdC1uZXZlci1sZWFr"
+PASSPHRASE = "7f3a9c1e5b2d8f4a6c0e9b1d3f5a7c9e"
+
+
+def _pieces(secret: str, length: int = 12) -> set[str]:
+    return {secret[i : i + length] for i in range(len(secret) - length + 1)}
+
+
+@pytest.mark.parametrize("cut", [None, 120, 150])
+def test_an_echoed_auth_frame_is_redacted_before_it_is_truncated(caplog, cut):
+    """No 12-character piece of the secret or passphrase reaches the log of a malformed frame."""
+    auth = {"apiKey": "9180014b-33c8-9240-a14b-bdca11c0a465", "secret": SECRET}
+    echoed = json.dumps({"type": "user", "auth": {**auth, "passphrase": PASSPHRASE}})
+    frame = (echoed[:cut] if cut else echoed[:-1]) + " " * 300  # not JSON any more
+    with caplog.at_level(logging.WARNING, logger="polymarket.wire"):
+        assert parse_events(frame) == []
+    logged = caplog.text
+    assert "redacted" in logged
+    assert not any(piece in logged for piece in _pieces(SECRET) | _pieces(PASSPHRASE))
+
+
+def test_preview_redacts_credentials_in_any_spelling():
+    """preview() hides apiKey/secret/passphrase values in JSON text and in Python reprs."""
+    from wire import preview
+
+    for value in (
+        {"auth": {"secret": SECRET, "passphrase": PASSPHRASE}},
+        f'{{"api_secret": "{SECRET}", "api_passphrase": "{PASSPHRASE}"}}',
+    ):
+        text = preview(value)
+        assert SECRET[:12] not in text and PASSPHRASE[:12] not in text
+        assert "<redacted>" in text
+    assert preview({"price": "0.52"}) == repr({"price": "0.52"})
