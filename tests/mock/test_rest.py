@@ -6,6 +6,7 @@ from the test's own loop (real time: looptime must not run here).
 
 import asyncio
 import base64
+import contextlib
 import json
 import time
 import urllib.error
@@ -14,6 +15,7 @@ from decimal import Decimal
 
 import pytest
 from polymarket_mock.messages import validate
+from polymarket_mock.scenarios import run_scenario
 from py_clob_client_v2 import ClobClient
 from py_clob_client_v2.clob_types import ApiCreds, OpenOrderParams, TradeParams
 from py_clob_client_v2.exceptions import PolyApiException
@@ -65,10 +67,12 @@ def _l2_headers(credentials, method: str, path: str, timestamp: int | None = Non
     }
 
 
-def _raw(url: str, method: str = "GET", headers: dict | None = None) -> tuple[int, object]:
+def _raw(
+    url: str, method: str = "GET", headers: dict | None = None, body: bytes | None = None
+) -> tuple[int, object]:
     """A plain HTTP request (no proxy): status and decoded JSON body."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    request = urllib.request.Request(url, method=method, headers=headers or {})
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with opener.open(request, timeout=5) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -113,15 +117,62 @@ async def test_created_key_works_for_l2_and_the_user_socket(mock_factory):
             await mock.wait_for(lambda m: m.connections[-1].authenticated, timeout=5)
 
 
-async def test_keys_are_per_address(mock_factory):
-    """Two wallets derive two different API keys, each stable for its own address (§4.1)."""
+async def test_every_signer_gets_the_driver_account(mock_factory):
+    """Any wallet's create/derive yields the account the mock trades for (the mock's choice).
+
+    The mock has one trading account: the one its driver, scenarios and control endpoint use.
+    A newcomer who derives a key with their own signer must see that account's user events.
+    """
     async with mock_factory(activity_interval=None) as mock:
-        first = ClobClient(mock.http_url, chain_id=POLYGON, key=HARDHAT_KEY)
-        second = ClobClient(mock.http_url, chain_id=POLYGON, key=HARDHAT_KEY_1)
-        a = await _call(first.derive_api_key)
-        b = await _call(second.derive_api_key)
-        assert a.api_key != b.api_key and a.api_secret != b.api_secret
-        assert await _call(second.create_or_derive_api_key) == b
+        for key in (HARDHAT_KEY, HARDHAT_KEY_1):
+            client = ClobClient(mock.http_url, chain_id=POLYGON, key=key)
+            created = await _call(client.create_api_key)
+            derived = await _call(client.derive_api_key)
+            assert created == derived == _api_creds(mock.credentials)
+
+
+async def test_a_derived_key_gets_the_scripted_trading_events(mock_factory):
+    """A key derived by a signer other than the default sees the trading scenario's events."""
+    async with mock_factory(activity_interval=None) as mock:
+        signer = ClobClient(mock.http_url, chain_id=POLYGON, key=HARDHAT_KEY_1)
+        creds = await _call(signer.create_or_derive_api_key)
+        auth = {
+            "apiKey": creds.api_key,
+            "secret": creds.api_secret,
+            "passphrase": creds.api_passphrase,
+        }
+        async with user_socket(mock, {"type": "user", "auth": auth}) as ws:
+            await mock.wait_for(lambda m: m.connections[-1].authenticated, timeout=5)
+            trading = asyncio.create_task(run_scenario(mock, "trading", 0, 0.01))
+            try:
+                event = await wait_for_event(ws, lambda e: e.get("event_type") == "order")
+            finally:
+                trading.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await trading
+        assert event["owner"] == creds.api_key
+        signer.set_api_creds(creds)
+        assert (await _call(signer.get_order, event["id"]))["id"] == event["id"]
+
+
+async def test_get_api_keys_lists_the_accounts_keys(mock_factory):
+    """GET /auth/api-keys (L2) answers {"apiKeys": [key, ...]}: polymarket-client 0.14.0 parses
+    exactly that shape (polymarket/_internal/actions/auth.py parse_api_keys_response) and
+    calls it to validate existing credentials; py-clob-client-v2 1.2.1 get_api_keys() returns
+    the body as is."""
+    async with mock_factory(activity_interval=None) as mock:
+        body = await _call(_l2_client(mock).get_api_keys)
+        assert body == {"apiKeys": [mock.credentials.api_key]}
+
+
+async def test_get_api_keys_needs_l2(mock_factory):
+    """GET /auth/api-keys without valid L2 headers is 401 with a JSON error (§4.3)."""
+    async with mock_factory(activity_interval=None) as mock:
+        status, body = await _call(_raw, mock.http_url + "/auth/api-keys")
+        assert status == 401 and "error" in body
+        headers = _l2_headers(mock.credentials, "GET", "/auth/api-keys")
+        status, body = await _call(_raw, mock.http_url + "/auth/api-keys", "GET", headers)
+        assert (status, body) == (200, {"apiKeys": [mock.credentials.api_key]})
 
 
 async def test_l1_rejects_a_malformed_signature(mock_factory):

@@ -1,8 +1,9 @@
 """A local mock of Polymarket's CLOB real-time API, for tests and for trying examples offline.
 
 One port serves the market channel (``/ws/market``), the user channel (``/ws/user``), the REST
-reads a client needs around them (``/auth/api-key``, ``/auth/derive-api-key``, ``/data/orders``,
-``/data/order/<id>``, ``/data/trades``, ``/book``) and a control endpoint (``/_mock/...``).
+reads a client needs around them (``/auth/api-key``, ``/auth/derive-api-key``,
+``/auth/api-keys``, ``/data/orders``, ``/data/order/<id>``, ``/data/trades``, ``/book``) and a
+control endpoint (``/_mock/...``).
 Wire facts follow the team's protocol reference (§1-§4, §8). Quick use::
 
     async with MockPolymarket(MockConfig(activity_interval=None)) as mock:
@@ -41,7 +42,9 @@ Where the reference is silent, the mock makes a choice and says so here:
   clients must not trust its unit). Wire timestamps are Unix ms, anchored once on the wall clock
   and then advanced by the event loop's clock (or fixed with ``MockConfig.epoch_ms``).
 * REST: L1 headers are checked for presence and format only (no EIP-712 signer recovery); L2
-  HMAC signatures are verified.
+  HMAC signatures are verified. The mock trades for one account (the first of
+  ``MockConfig.credentials``) and create/derive hands out that account's key to ANY signer, so
+  a derived key sees the scripted user events (the real server gives each address its own key).
 """
 
 from .accounts import DEMO_CREDENTIALS, Credentials, credentials_from_env

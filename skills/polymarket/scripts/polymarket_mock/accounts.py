@@ -1,5 +1,7 @@
-"""API credentials the mock accepts: the demo account, accounts from the environment, and keys
-created over REST (``/auth/api-key``), derived deterministically from the wallet address.
+"""API credentials the mock accepts: the demo account and an account from the environment.
+
+The first accepted account is the one the mock trades for (driver, scenarios, ``/_mock/``), and
+REST create/derive (``/auth/api-key``) hands out that account's credentials to any signer.
 
 Secrets never appear in a repr, a log line or the control endpoint's state.
 """
@@ -10,7 +12,6 @@ import base64
 import hashlib
 import hmac
 import os
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,6 @@ __all__ = [
     "DEFAULT_MAKER_ADDRESS",
     "Accounts",
     "credentials_from_env",
-    "derive_credentials",
     "l2_signature",
 ]
 
@@ -67,18 +67,6 @@ def credentials_from_env(environ: Mapping[str, str] | None = None) -> Credential
     env = os.environ if environ is None else environ
     values = [env.get(f"POLYMARKET_API_{name}", "") for name in ("KEY", "SECRET", "PASSPHRASE")]
     return Credentials(*values) if all(values) else None
-
-
-def derive_credentials(address: str) -> Credentials:
-    """The account /auth/api-key creates for `address` (create and derive agree)."""
-    seed = address.lower().encode()
-    digest = hashlib.sha256(b"api-key:" + seed).digest()
-    return Credentials(
-        api_key=str(uuid.UUID(bytes=digest[:16], version=4)),
-        secret=base64.urlsafe_b64encode(hashlib.sha256(b"secret:" + seed).digest()).decode(),
-        passphrase=hashlib.sha256(b"passphrase:" + seed).hexdigest()[:32],
-        address=address,
-    )
 
 
 def l2_signature(secret: str, timestamp: str, method: str, path: str, body: str = "") -> str:

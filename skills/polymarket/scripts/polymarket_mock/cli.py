@@ -21,8 +21,8 @@ log = logging.getLogger("polymarket_mock")
 DESCRIPTION = """\
 A local mock of Polymarket's CLOB real-time API on one port: the market channel (/ws/market),
 the user channel (/ws/user), the REST reads around them (/auth/api-key, /auth/derive-api-key,
-/data/orders, /data/order/<id>, /data/trades, /book) and a control endpoint (/_mock/state,
-/_mock/fault?kind=..., /_mock/clear, /_mock/order?..., /_mock/fill?...).
+/auth/api-keys, /data/orders, /data/order/<id>, /data/trades, /book) and a control endpoint
+(/_mock/state, /_mock/fault?kind=..., /_mock/clear, /_mock/order?..., /_mock/fill?...).
 """
 
 EPILOG = """\
@@ -30,12 +30,15 @@ point a client at it:
   export POLYMARKET_WS_URL=ws://HOST:PORT      (clients append /ws/market or /ws/user)
   export POLYMARKET_CLOB_URL=http://HOST:PORT  (py-clob-client-v2 REST host)
 
-credentials: the mock always accepts the fixed, fake demo account
-polymarket_mock.DEMO_CREDENTIALS (see polymarket_mock/accounts.py). If POLYMARKET_API_KEY,
-POLYMARKET_API_SECRET and POLYMARKET_API_PASSPHRASE are set when the mock starts, it also
-accepts that account and uses it for scripted activity, so export them once and run the mock
-and your client in the same shell. L1 requests (/auth/api-key) are checked for header
-presence and format only: the mock does not recover EIP-712 signers. L2 HMAC is verified.
+credentials: the mock trades for ONE account: the fixed, fake demo account
+polymarket_mock.DEMO_CREDENTIALS (see polymarket_mock/accounts.py), or, if POLYMARKET_API_KEY,
+POLYMARKET_API_SECRET and POLYMARKET_API_PASSPHRASE are set when the mock starts, that account
+(the demo account is then accepted too). Scripted activity (--scenario trading, /_mock/order,
+...) is that account's. Create or derive an API key with any signer (py-clob-client-v2
+create_or_derive_api_key, polymarket-client AsyncSecureClient.create) and the mock answers with
+that account's credentials, whatever the wallet: a mock choice so that a derived key sees the
+user events (the real server gives each address its own key). L1 requests are checked for
+header presence and format only: the mock does not recover EIP-712 signers. L2 HMAC is verified.
 
 scenarios (--scenario, repeatable; faults fire once, --at seconds after start):
 """ + "\n".join(f"  {name:<18} {s.help}" for name, s in SCENARIOS.items())

@@ -2,8 +2,17 @@
 
 * ``POST /auth/api-key`` and ``GET /auth/derive-api-key`` need the L1 headers POLY_ADDRESS,
   POLY_SIGNATURE, POLY_TIMESTAMP, POLY_NONCE. Only their presence and format are checked: the mock
-  does NOT recover the EIP-712 signer. Both return the same ``{"apiKey","secret","passphrase"}``
-  for the same address, and the mock accepts that account from then on.
+  does NOT recover the EIP-712 signer. Mock choice: the mock has ONE trading account (the first of
+  ``config.credentials``: the POLYMARKET_API_* account it was started with, else the demo
+  account), and both return ``{"apiKey","secret","passphrase"}`` of that account for ANY signer,
+  so a key derived with any wallet sees the user events of the driver, the scenarios and
+  ``/_mock/...`` (the real server gives each address its own key).
+* ``GET /auth/api-keys`` (L2) returns ``{"apiKeys": [<key>, ...]}``, the keys of the calling
+  account (here: the one key). Shape: polymarket-client 0.14.0 parses exactly this
+  (``polymarket/_internal/actions/auth.py``, ``parse_api_keys_response``: a tuple of strings) and
+  calls it to check existing credentials in ``AsyncSecureClient.create(credentials=...)``;
+  py-clob-client-v2 1.2.1 ``get_api_keys()`` returns the body unparsed. (clob-client-v2's
+  TypeScript types declare ``apiKeys: ApiKeyCreds[]``; the newer SDK parses strings.)
 * ``GET /data/orders`` (LIVE orders), ``GET /data/order/<id>``, ``GET /data/trades`` need the L2
   headers POLY_ADDRESS, POLY_SIGNATURE, POLY_TIMESTAMP, POLY_API_KEY, POLY_PASSPHRASE; the
   signature must be base64url(HMAC_SHA256(base64url_decode(secret), ts + METHOD + path)) with
@@ -24,7 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import messages
-from .accounts import Accounts, Credentials, derive_credentials, l2_signature
+from .accounts import Accounts, Credentials, l2_signature
 from .exchange import Exchange
 
 __all__ = ["RestApi", "FIRST_CURSOR", "END_CURSOR"]
@@ -58,6 +67,13 @@ class RestApi:
             if method != wanted:
                 return _error(405, f"use {wanted} {path}")
             return self._api_key(headers)
+        if path == "/auth/api-keys":
+            if method != "GET":
+                return _error(405, f"use GET {path}")
+            creds = self._l2(method, path, headers)
+            if isinstance(creds, tuple):
+                return creds
+            return 200, {"apiKeys": [creds.api_key]}
         if path == "/ok":
             return 200, "OK"
         if path == "/time":
@@ -97,9 +113,7 @@ class RestApi:
         ]
         if problems:
             return _error(401, f"Invalid L1 Request headers: {', '.join(problems)}")
-        creds = derive_credentials(address)
-        self.accounts.add(creds)
-        self.exchange.addresses[creds.api_key] = address
+        creds = self.accounts.default
         return 200, {
             "apiKey": creds.api_key,
             "secret": creds.secret,
