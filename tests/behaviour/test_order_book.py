@@ -104,11 +104,37 @@ def test_reset_drops_deltas_until_the_fresh_snapshot():
     assert Decimal("0.3") not in book.bids and book.best_bid() == Decimal("0.49")
 
 
-def test_tick_size_change_starts_a_new_epoch():
-    """tick_size_change records the new tick and waits for a snapshot."""
+def test_tick_size_change_keeps_the_book_and_its_deltas_flowing():
+    """tick_size_change records the new tick; no snapshot follows, so the book must not freeze."""
     book = fresh_book()
     book.apply_tick_size_change({"old_tick_size": "0.01", "new_tick_size": "0.001"})
-    assert book.awaiting_snapshot and book.tick_size == "0.001"
+    assert not book.awaiting_snapshot and book.tick_size == "0.001"
+    assert book.apply_price_change({"price": "0.495", "size": "7", "side": "BUY"})
+    assert book.best() == (Decimal("0.495"), Decimal("0.52"))
+
+
+@pytest.mark.parametrize("empty_ask", ["", "1"])
+@pytest.mark.parametrize("empty_bid", ["", "0"])
+def test_empty_side_sentinels_agree_with_a_one_sided_book(empty_bid, empty_ask):
+    """ "", "0" (bid) and "1" (ask) mean an empty side: a one-sided book agrees, a two-sided not."""
+    bids_only = OrderBook(ASSET)
+    bids_only.apply_book({**BOOK, "asks": []})
+    assert bids_only.check_against("0.49", empty_ask)
+    asks_only = OrderBook(ASSET)
+    asks_only.apply_book({**BOOK, "bids": []})
+    assert asks_only.check_against(empty_bid, "0.52")
+    assert not fresh_book().check_against("0.49", empty_ask)
+    assert not fresh_book().check_against(empty_bid, "0.52")
+
+
+def test_best_tells_unknown_from_empty():
+    """best() is None while awaiting a snapshot, and (bid, None) for a book with no asks."""
+    book = OrderBook(ASSET)
+    assert book.best() is None
+    book.apply_book({**BOOK, "asks": []})
+    assert book.best() == (Decimal("0.49"), None)
+    book.reset()
+    assert book.best() is None
 
 
 def test_last_trade_price_enters_the_hash():
