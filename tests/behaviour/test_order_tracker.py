@@ -193,11 +193,15 @@ def test_matched_not_broadcasted_moves_on_to_matched():
     assert _apply_trade(tracker, status="MATCHED") is not None
 
 
-def test_unknown_trade_status_is_ignored(caplog):
-    """A status outside the lifecycle is logged and ignored, not stored."""
+def test_an_undocumented_trade_status_still_records_the_fill(caplog):
+    """A trade first seen with a status nobody documented is kept (not final); then it moves on."""
     tracker = OrderTracker(owner=OWNER)
+    assert tracker.apply_trade(parse_trade(_trade(status="SETTLED"))) is not None
+    state = tracker.trades["trade-1"]
+    assert state.status == "SETTLED" and not state.is_final and not state.is_known_status
+    assert tracker.apply_trade(parse_trade(_trade(status="MINED"))) is not None
     assert tracker.apply_trade(parse_trade(_trade(status="SETTLED"))) is None
-    assert "SETTLED" in caplog.text and tracker.trades == {}
+    assert tracker.trades["trade-1"].status == "MINED" and "SETTLED" in caplog.text
 
 
 def test_transitions_cover_every_move_the_mock_makes():
@@ -244,7 +248,7 @@ def test_reconcile_skips_malformed_records(caplog):
     """A malformed REST record is logged and skipped; the others still apply."""
     tracker = OrderTracker(owner=OWNER)
     changes = tracker.reconcile(
-        [order_event(id="0xbad", size_matched=""), order_event()], [_trade(size="")]
+        [order_event(id="0xbad", size_matched="x"), order_event()], [_trade(size="")]
     )
     assert [c.id for c in changes] == ["0xorder"]
     assert "0xbad" in caplog.text

@@ -201,7 +201,7 @@ def test_matched_as_an_order_type_is_rejected(caplog):
         order_event(id=None),
         order_event(id=""),
         order_event(id=42),
-        order_event(size_matched=""),
+        order_event(original_size=""),
         order_event(size_matched="abc"),
         order_event(size_matched=["4"]),
         order_event(original_size=True),
@@ -213,7 +213,6 @@ def test_matched_as_an_order_type_is_rejected(caplog):
         _trade(id=None),
         _trade(size=""),
         _trade(status=7),
-        _trade(status="SETTLED"),
         _trade(maker_orders="0xmaker"),
         _trade(maker_orders=[{"order_id": "0xmaker", "matched_amount": ""}]),
         _trade(maker_orders=["0xmaker"]),
@@ -237,7 +236,7 @@ def test_an_array_mixing_good_and_bad_events_logs_each_bad_one_once(caplog):
     frame = [
         order_event(),
         {"event_type": "mock_unknown_event"},
-        order_event(id="0xbroken", size_matched=""),
+        order_event(id="0xbroken", size_matched="x"),
         "not an object",
         _trade(),
         order_event(id="0xsecond", type="UPDATE", size_matched="4"),
@@ -317,7 +316,7 @@ def test_rest_records_parse_with_the_same_functions(mock_events):
 def test_parse_order_names_the_bad_field():
     """InvalidEvent says which field was unusable."""
     with pytest.raises(InvalidEvent, match="size_matched"):
-        parse_order(order_event(size_matched=""))
+        parse_order(order_event(size_matched="abc"))
 
 
 def test_an_echoed_subscription_is_skipped_without_its_secret(caplog):
