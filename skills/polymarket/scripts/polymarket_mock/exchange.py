@@ -100,8 +100,16 @@ class Exchange(MarketData):
         return order["id"]
 
     def _trade_record(
-        self, order, taker_order_id, taker_side, size, price, makers, trader_side, ts
+        self, order, taker_order_id, taker_side, size, price, makers, trader_side, ts, taker=None
     ):
+        # `taker`: (api key, address) of an outside taker. On a MAKER's trade the top-level
+        # owner, trade_owner and maker_address are the taker's, as in the live capture
+        # nautechsystems/nautilus_trader tests/integration_tests/adapters/polymarket/resources/
+        # ws_messages/user_trade1.json @17b9c239 (2024-09): trader_side MAKER, owner and
+        # trade_owner 092dab0c-... and maker_address 0x64B7... appear in no maker_orders entry,
+        # while the receiving account (3e2c94ca-..., 0xa3D8..., see order_placement.json) is one
+        # of six maker_orders entries; size 1096.87 is the sum of all six matched_amounts.
+        owner, address = taker or (order["owner"], order["maker_address"])
         trade = {
             "id": self._new_uuid(),
             "taker_order_id": taker_order_id,
@@ -115,9 +123,9 @@ class Exchange(MarketData):
             "match_time": str(ts // 1000),
             "last_update": str(ts // 1000),
             "outcome": order["outcome"],
-            "owner": order["owner"],
-            "trade_owner": order["owner"],
-            "maker_address": order["maker_address"],
+            "owner": owner,
+            "trade_owner": owner,
+            "maker_address": address,
             "transaction_hash": "",
             "bucket_index": 0,
             "maker_orders": makers,
@@ -147,11 +155,26 @@ class Exchange(MarketData):
         if matched >= Decimal(order["original_size"]):
             order["status"] = "MATCHED"
 
-    def fill(self, order_id: str, size=None) -> str:
+    def outside_size(self, asset_id: str, side: str, price) -> Decimal:
+        """Size resting at a level that belongs to no account of the mock (other makers)."""
+        return self._background(asset_id, _side(side), Decimal(str(price)))
+
+    def _random_maker(self) -> tuple[str, str, str]:
+        """(order id, API key, address) of a participant outside the mock's accounts."""
+        return self._new_id(), self._new_uuid(), "0x" + f"{self._ids.getrandbits(160):040x}"
+
+    def fill(self, order_id: str, size=None, *, others=()) -> str:
         """An outside taker hits the user's resting order; returns the trade id.
 
-        User channel: order UPDATE (size_matched, associate_trades) then trade MATCHED with
-        trader_side MAKER. Market channel: price_change, last_trade_price, both books.
+        `others`: matched amounts the same taker also takes from other makers resting at the
+        same price (outside liquidity, at most what rests there), one maker_orders entry each,
+        listed before the user's entry (they were queued first). The trade is shaped as a maker
+        receives it live (see `_trade_record`): top-level owner, trade_owner, maker_address,
+        side, size and taker_order_id are the taker's; size is the taker's total;
+        ``maker_orders`` lists every maker; trader_side is MAKER.
+
+        User channel: order UPDATE (size_matched, associate_trades) then trade MATCHED.
+        Market channel: price_change, last_trade_price (the taker's total), both books.
         """
         order = self.orders[order_id]
         if order["status"] != "LIVE":
@@ -161,28 +184,54 @@ class Exchange(MarketData):
         if not 0 < size <= remaining:
             raise ValueError(f"fill size {size} must be in (0, {remaining}]")
         asset, side, price = order["asset_id"], order["side"], Decimal(order["price"])
+        amounts = [Decimal(str(amount)) for amount in others]
+        if any(amount <= 0 for amount in amounts):
+            raise ValueError(f"other makers' amounts must be positive, got {list(others)}")
+        outside = self._background(asset, side, price)
+        if sum(amounts, Decimal(0)) > outside:
+            raise ValueError(f"only {outside} of other makers rests at {price}")
         ts = self.clock()
-        maker = self._maker_entry(
-            order_id, order["owner"], order["maker_address"], asset, side, size, price
+        makers = [
+            self._maker_entry(*self._random_maker(), asset, side, amount, price)
+            for amount in amounts
+        ]
+        makers.append(
+            self._maker_entry(
+                order_id, order["owner"], order["maker_address"], asset, side, size, price
+            )
         )
+        total = size + sum(amounts, Decimal(0))
+        taker_order_id, taker_key, taker_address = self._random_maker()
         trade = self._trade_record(
-            order, self._new_id(), flip_side(side), size, price, [maker], "MAKER", ts
+            order,
+            taker_order_id,
+            flip_side(side),
+            total,
+            price,
+            makers,
+            "MAKER",
+            ts,
+            taker=(taker_key, taker_address),
         )
         self._matched(order, size, trade["id"])
         self._user_event(order, "UPDATE", ts)
         self._emit_user({order["owner"]}, messages.trade_event(trade, ts))
         self._user_size[(asset, side, price)] -= size
-        level = self.books[asset].size_at(side, price) - size
+        level = self.books[asset].size_at(side, price) - total
         self._update(self._market_of[asset], [(asset, side, price, level)])
-        self._trade_prints(asset, flip_side(side), price, size, ts)
+        self._trade_prints(asset, flip_side(side), price, total, ts)
         return trade["id"]
 
-    def take(self, asset_id: str, side: str, price, size, *, owner=None, order_type="GTC") -> str:
+    def take(
+        self, asset_id: str, side: str, price, size, *, owner=None, order_type="GTC"
+    ) -> str | None:
         """The user's marketable order crosses the book as TAKER; returns the trade id.
 
         Consumes outside liquidity best level first up to `price`. User channel: PLACEMENT,
         trade MATCHED (trader_side TAKER, one maker_orders entry per level), UPDATE. A GTC
         remainder rests on the book. The trade's top-level price is the first (best) level's.
+        An ``order_type="FOK"`` order that cannot be filled in full is killed instead (see
+        `fill_or_kill`) and None is returned.
         """
         price, size = self._check(asset_id, price, size)
         side, book = _side(side), self.books[asset_id]
@@ -195,6 +244,9 @@ class Exchange(MarketData):
             if take > 0:
                 levels.append((level_price, take))
                 remaining -= take
+        if order_type == "FOK" and remaining > 0:
+            self._kill(asset_id, side, price, size, owner or self.default_owner)
+            return None
         if not levels:
             raise ValueError("order does not cross any outside liquidity")
         ts = self.clock()
@@ -239,6 +291,59 @@ class Exchange(MarketData):
             self._user_event(order, "CANCELLATION", ts)
         return trade["id"]
 
+    def _kill(self, asset_id: str, side: str, price: Decimal, size: Decimal, owner: str) -> str:
+        """Kill a FOK order: one CANCELLATION frame shaped like the live captures, nothing else.
+
+        Inference: the captured frame has created_at "" and size_matched "", as if the order was
+        never booked, so the mock sends no PLACEMENT before it and changes no book. The REST
+        post_order answer for this case is the error "order couldn't be fully filled. FOK
+        orders are fully filled or killed." (Polymarket/clob-client#68).
+        """
+        ts = self.clock()
+        order = self._order_record(asset_id, side, price, size, owner, "FOK", ts)
+        order["status"] = messages.FOK_KILLED_STATUS
+        self._emit_user({owner}, messages.killed_order_event(order, ts))
+        return order["id"]
+
+    def fill_or_kill(
+        self, asset_id: str, side: str, price, size, *, owner=None
+    ) -> tuple[str, str | None]:
+        """A fill-or-kill order of `owner`: (order id, trade id), trade id None if killed.
+
+        Filled in full against outside liquidity up to `price` (as `take`), or killed: a lone
+        CANCELLATION with ``status`` "CANCELED_order couldn't be fully filled. FOK orders are
+        fully filled or killed.", ``size_matched`` "" and ``created_at`` "" (live captures).
+        """
+        price, size = self._check(asset_id, price, size)
+        side, owner = _side(side), owner or self.default_owner
+        maker_side = flip_side(side)
+        available = sum(
+            (
+                self._background(asset_id, maker_side, p)
+                for p in self.books[asset_id].side(maker_side)
+                if (p <= price if side == "BUY" else p >= price)
+            ),
+            Decimal(0),
+        )
+        if available < size:
+            return self._kill(asset_id, side, price, size, owner), None
+        trade_id = self.take(asset_id, side, price, size, owner=owner, order_type="FOK")
+        assert trade_id is not None
+        return self.trades[trade_id]["taker_order_id"], trade_id
+
+    def resolve_market(self, condition_id: str, winning_outcome: str = "Yes") -> None:
+        """Resolve a market: `market_resolved`, then every LIVE order of it is canceled with
+        status CANCELED_MARKET_RESOLVED (one CANCELLATION each) and leaves the book.
+
+        The status is live-observed (hbr-l/polypy#11); the frame's other fields and the order
+        of the two events are inferences: an ordinary CANCELLATION with that status, sent after
+        the resolution that caused it.
+        """
+        super().resolve_market(condition_id, winning_outcome)
+        for order in list(self.orders.values()):
+            if order["market"] == condition_id and order["status"] == "LIVE":
+                self._cancel(order, messages.MARKET_RESOLVED_STATUS)
+
     def _crosses(self, asset_id: str, side: str, price: Decimal) -> bool:
         """Whether an order at `price` would meet liquidity still resting on the other side."""
         opposite = self.books[asset_id].side(flip_side(side))
@@ -249,10 +354,13 @@ class Exchange(MarketData):
         order = self.orders[order_id]
         if order["status"] != "LIVE":
             raise ValueError(f"order {order_id} is {order['status']}, not LIVE")
+        self._cancel(order, "CANCELED")
+
+    def _cancel(self, order: dict[str, Any], status: str) -> None:
         asset, side, price = order["asset_id"], order["side"], Decimal(order["price"])
         remaining = Decimal(order["original_size"]) - Decimal(order["size_matched"])
         ts = self.clock()
-        order["status"] = "CANCELED"
+        order["status"] = status
         self._user_event(order, "CANCELLATION", ts)
         self._user_size[(asset, side, price)] -= remaining
         level = self.books[asset].size_at(side, price) - remaining

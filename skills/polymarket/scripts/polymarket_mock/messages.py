@@ -32,6 +32,9 @@ __all__ = [
     "new_market_event",
     "market_resolved_event",
     "order_event",
+    "killed_order_event",
+    "FOK_KILLED_STATUS",
+    "MARKET_RESOLVED_STATUS",
     "trade_event",
     "rest_page",
     "encode",
@@ -260,6 +263,35 @@ def order_event(order: dict[str, Any], kind: str, timestamp: int) -> dict[str, A
         "maker_address": order["maker_address"],
         "timestamp": str(timestamp),
     }
+
+
+# Order statuses of the CANCELED_<reason> family, as the live service spells them.
+# nautechsystems/nautilus_trader crates/adapters/polymarket/test_data/ws_user_order_fok_killed.json
+# @73b5ea92 (live frame quoted in NT issue #3987, 2026-05) and ws_user_order_fok_buy_pusd_size.json
+# @47983203 (2026-08) both carry exactly this text.
+FOK_KILLED_STATUS = (
+    "CANCELED_order couldn't be fully filled. FOK orders are fully filled or killed."
+)
+# Reported live on the user stream by hbr-l/polypy#11 (2025-12-15); Polymarket/ts-sdk#264
+# (2026-08) counts it among the order statuses that mean "no fill".
+MARKET_RESOLVED_STATUS = "CANCELED_MARKET_RESOLVED"
+
+
+def killed_order_event(order: dict[str, Any], timestamp: int) -> dict[str, Any]:
+    """The CANCELLATION of a fill-or-kill order that could not be fully filled.
+
+    Shaped like the two live captures above: ``size_matched`` "", ``created_at`` "",
+    ``outcome`` "", ``associate_trades`` [] (not null) and the FOK status text.
+    """
+    event = order_event(order, "CANCELLATION", timestamp)
+    event.update(
+        size_matched="",
+        created_at="",
+        outcome="",
+        associate_trades=[],
+        status=FOK_KILLED_STATUS,
+    )
+    return event
 
 
 def trade_event(trade: dict[str, Any], timestamp: int) -> dict[str, Any]:

@@ -114,7 +114,29 @@ _PRICE_CHANGE_ENTRY = {
     "best_ask": (_num_or_empty, OPT),
 }
 _EVENT_MESSAGE = {k: (_text, OPT) for k in ("id", "ticker", "slug", "title", "description")}
-_ORDER_STATUS = _enum("LIVE", "MATCHED", "CANCELED", "DELAYED", "UNMATCHED", "INVALID")
+_ORDER_STATUS_NAMES = ("LIVE", "MATCHED", "CANCELED", "DELAYED", "UNMATCHED", "INVALID")
+
+
+def _order_status(value: Any) -> str | None:
+    """A documented status or ``CANCELED_<reason>``.
+
+    Live: ``CANCELED_order couldn't be fully filled. FOK orders are fully filled or killed.``
+    (nautechsystems/nautilus_trader, crates/adapters/polymarket/test_data/
+    ws_user_order_fok_killed.json @73b5ea92, from NT issue #3987) and
+    ``CANCELED_MARKET_RESOLVED`` (hbr-l/polypy#11; Polymarket/ts-sdk#264 lists it as a status).
+    """
+    if isinstance(value, str) and (value in _ORDER_STATUS_NAMES or value.startswith("CANCELED_")):
+        return None
+    return f"must be one of {list(_ORDER_STATUS_NAMES)} or CANCELED_<reason>, got {value!r}"
+
+
+_ORDER_STATUS = _order_status
+
+
+def _ts_or_empty(value: Any) -> str | None:
+    return None if value == "" else _ts(value)
+
+
 _ORDER_TYPE = _enum("GTC", "GTD", "FOK", "FAK")
 _TRADE_STATUS = _enum(
     "MATCHED", "MINED", "CONFIRMED", "RETRYING", "FAILED", "MATCHED_NOT_BROADCASTED"
@@ -287,7 +309,9 @@ SCHEMAS: dict[str, dict[str, tuple[Check, bool]]] = {
         **_ORDER_FIELDS,
         "order_owner": (_text, OPT),
         "type": (_enum("PLACEMENT", "UPDATE", "CANCELLATION"), REQ),
-        "created_at": (_ts, OPT),
+        # A killed FOK order carries size_matched "" and created_at "" (same capture as above).
+        "size_matched": (_num_or_empty, REQ),
+        "created_at": (_ts_or_empty, OPT),
         "timestamp": (_ts, REQ),
     },
     "maker_order": _MAKER_ORDER,
