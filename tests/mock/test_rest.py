@@ -175,6 +175,30 @@ async def test_get_api_keys_needs_l2(mock_factory):
         assert (status, body) == (200, {"apiKeys": [mock.credentials.api_key]})
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("POST", "/order", 404),
+        ("POST", "/no/such/route", 404),
+        ("DELETE", "/orders", 404),
+        ("POST", "/data/orders", 405),
+        ("POST", "/auth/derive-api-key", 405),
+        ("POST", "/auth/api-key", 401),
+    ],
+)
+async def test_a_request_with_a_body_gets_a_json_error(mock_factory, method, path, status):
+    """A request with a body gets an HTTP JSON error (404 unknown route, 405 wrong method, 401
+    no L1 headers), not an empty reply: websockets' handshake parser drops any request that
+    has a body before the mock sees it."""
+    async with mock_factory(activity_interval=None) as mock:
+        body = json.dumps({"order": {"tokenId": mock.asset_ids[0]}}).encode()
+        got, reply = await _call(
+            _raw, mock.http_url + path, method, {"Content-Type": "application/json"}, body
+        )
+        assert got == status
+        assert isinstance(reply, dict) and "error" in reply
+
+
 async def test_l1_rejects_a_malformed_signature(mock_factory):
     """L1 headers whose POLY_SIGNATURE is not a signature are refused (contract: format check)."""
     async with mock_factory(activity_interval=None) as mock:

@@ -11,13 +11,14 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 from urllib.parse import urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
-from websockets.http11 import Request, Response
+from websockets.http11 import MAX_BODY_SIZE, Request, Response
+from websockets.server import ServerProtocol
 
 from .accounts import Accounts, Credentials
 from .config import MockConfig
@@ -126,6 +127,7 @@ class MockPolymarket:
             self.config.port,
             process_request=self._process_request,
             process_response=self._process_response,
+            create_connection=_MockServerConnection,
             ping_interval=None,  # the CLOB heartbeat is the client's text PING, not ours
             open_timeout=None,  # hang_handshake faults may delay our own upgrade response
             max_size=self.config.max_message_size,
@@ -255,6 +257,45 @@ class MockPolymarket:
                 len(record.pings),
                 record.data_frames_sent,
             )
+
+
+class _MockServerConnection(ServerConnection):
+    """A ServerConnection whose handshake parser also reads a REST request's body.
+
+    websockets' HTTP parser refuses any request with a non-zero Content-Length ("unsupported
+    request body") by closing the socket without a reply, before process_request runs, so a
+    POST with a body to any path got an empty reply. Here the Content-Length header is renamed
+    while the request is parsed and the body is read (and kept as ``request_body``), so every
+    request reaches the mock's routing and gets a JSON answer (404 for an unknown route).
+    Bodies over 1 MiB and chunked bodies are still refused by websockets as before.
+    """
+
+    request_body: bytes = b""
+
+    def __init__(self, protocol: ServerProtocol, *args: Any, **kwargs: Any) -> None:
+        reader, pending = protocol.reader, [0]
+        read_line = reader.read_line
+
+        def read_line_with_body(m: int, too_long: type[Exception]) -> Generator[None, None, Any]:
+            line = yield from read_line(m, too_long)
+            name, colon, value = line.partition(b":")
+            if colon and name.strip().lower() == b"content-length":
+                digits = value.strip()
+                if digits.isdigit() and 0 < int(digits) <= MAX_BODY_SIZE:
+                    pending[0] = int(digits)
+                    return b"X-Mock-Body-Length:" + value
+            elif line.strip() == b"" and pending[0]:
+                # End of the headers: the body follows; read it so it is not parsed as frames.
+                self.request_body = bytes((yield from reader.read_exact(pending[0])))
+                pending[0] = 0
+            return line
+
+        reader.read_line = read_line_with_body  # type: ignore[method-assign]
+        # Restart the handshake parser (primed in ServerProtocol.__init__, nothing read yet) so
+        # it reads through the wrapper.
+        protocol.parser = protocol.parse()
+        next(protocol.parser)
+        super().__init__(protocol, *args, **kwargs)
 
 
 def _json_response(conn: ServerConnection, status: int, body: Any) -> Response:
