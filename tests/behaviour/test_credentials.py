@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import subprocess
+import sys
 
 import pytest
 from credentials import (
@@ -16,7 +18,7 @@ from credentials import (
 )
 from py_clob_client_v2 import ApiCreds
 
-from tests.fixtures.pack import HARDHAT_TEST_KEY, mock_env
+from tests.fixtures.pack import HARDHAT_TEST_KEY, mock_env, pack_modules_dir
 
 SECRET = "c2VjcmV0LXZhbHVlLXRoYXQtbXVzdC1uZXZlci1zaG93"
 PASSPHRASE = "passphrase-that-must-never-show-0123456789"
@@ -232,3 +234,24 @@ def test_mock_env_credentials_load(threaded_mock):
     """The harness's mock environment is something from_env accepts as is."""
     creds = Credentials.from_env(mock_env(threaded_mock))
     assert creds.ws_auth()["apiKey"] == threaded_mock.mock.credentials.api_key
+
+
+# The modules a streaming client needs must import with the standard library and websockets
+# alone; py-clob-client-v2 is for REST only (issue "Take it, don't retype it").
+WEBSOCKETS_ONLY = ["wire", "credentials", "user_events", "order_tracker", "robust_ws"]
+
+
+@pytest.mark.parametrize("module", WEBSOCKETS_ONLY)
+def test_streaming_modules_import_without_py_clob_client(module):
+    """With py_clob_client_v2 unimportable, the module still imports and works."""
+    code = (
+        "import sys; sys.modules['py_clob_client_v2'] = None\n"
+        f"import {module}\n"
+        "from credentials import Credentials\n"
+        "c = Credentials.from_env({'POLYMARKET_API_KEY': 'k', 'POLYMARKET_API_SECRET': 's',"
+        " 'POLYMARKET_API_PASSPHRASE': 'p'})\n"
+        "assert c.ws_auth() == {'apiKey': 'k', 'secret': 's', 'passphrase': 'p'}\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(pack_modules_dir)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
