@@ -6,7 +6,13 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8765
 
-.PHONY: help test docs mock lint lock clean
+# The official Polymarket SDK (tests/clients) pins websockets<16, so it gets its own venv.
+SDK_VENV := .venv-sdk
+SDK_STAMP := $(SDK_VENV)/.installed
+SDK_LOCK := tests/clients/requirements-sdk.lock
+SDK_REQUIREMENT := polymarket-client==0.14.*
+
+.PHONY: help test docs mock lint lock clean sdk lock-sdk
 
 help:
 	@echo "make test   install (first run) and run the whole suite"
@@ -16,6 +22,7 @@ help:
 	@echo "make site   build the site strictly into site/ (with llms.txt and llms-full.txt)"
 	@echo "make skill  build the skill as dist/polymarket/ and dist/polymarket-skill.zip"
 	@echo "make bench  benchmark the documented clients against the bare library"
+	@echo "make sdk    build .venv-sdk/ with the official Polymarket SDK (make test does it too)"
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "error: '$(PYTHON) -m venv' failed; install Python 3.11+ with venv (Debian: apt install python3-venv)"; exit 1; }
@@ -28,7 +35,24 @@ lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	$(BIN)/python -m pip freeze --exclude-editable | { echo "# Exact versions installed by 'make'. Regenerate with 'make lock' after changing pyproject.toml."; cat; } > requirements.lock
 
-test: $(STAMP)
+# The SDK's venv, from the exact pins of $(SDK_LOCK) (tests/clients run the SDK in it).
+$(SDK_STAMP): $(SDK_LOCK)
+	@test -x $(SDK_VENV)/bin/python || $(PYTHON) -m venv $(SDK_VENV) || { echo "error: '$(PYTHON) -m venv' failed; install Python 3.11+ with venv (Debian: apt install python3-venv)"; exit 1; }
+	$(SDK_VENV)/bin/python -m pip install --quiet -r $(SDK_LOCK)
+	@touch $@
+
+sdk: $(SDK_STAMP)
+
+# Resolve $(SDK_REQUIREMENT) again in a scratch venv and pin the result.
+lock-sdk:
+	rm -rf $(SDK_VENV).lock
+	$(PYTHON) -m venv $(SDK_VENV).lock
+	$(SDK_VENV).lock/bin/python -m pip install --quiet "$(SDK_REQUIREMENT)"
+	{ sed -n '/^#/p' $(SDK_LOCK); $(SDK_VENV).lock/bin/python -m pip freeze; } > $(SDK_LOCK).new
+	mv $(SDK_LOCK).new $(SDK_LOCK)
+	rm -rf $(SDK_VENV).lock
+
+test: $(STAMP) $(SDK_STAMP)
 	$(BIN)/python -m pytest
 
 docs: $(STAMP)
@@ -44,7 +68,7 @@ lint: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/pack/test_blocks.py -k ruff
 
 clean:
-	rm -rf $(VENV) site build .pytest_cache
+	rm -rf $(VENV) $(SDK_VENV) site build .pytest_cache
 
 # --- the documentation site and the installable skill (tests in tests/site/) ---
 .PHONY: site skill
