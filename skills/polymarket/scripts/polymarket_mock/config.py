@@ -33,6 +33,10 @@ class MockConfig:
     """Accepted L2 accounts; the first is the default driver account."""
     max_message_size: int = 2**20
     """Largest client frame accepted; a bigger one is closed with 1009 (message too big)."""
+    binary_frames: str = "close"
+    """What a BINARY client frame gets (undocumented on the real service; the AsyncAPI defines
+    only text frames): "close" = 1008 "invalid subscription payload", like any frame the mock
+    cannot parse; "accept" = decoded as UTF-8 and handled like the same text frame."""
     close_timeout: float = 2.0
     """Seconds the mock waits for the client's close frame after sending its own."""
     page_size: int = 100

@@ -4,13 +4,17 @@ Rules (stall, dead link, handshake rejections, accept-then-close) stay in force 
 future connections that match their scope until `clear()`. One-shot actions (drop, close, send_*)
 hit the matching open connections now. A scope is optional filters: ``channel`` ("market" or
 "user"), ``connection_id`` and, for stalls only, ``asset_id``.
+
+`arm` holds a per-connection fault for the next connection of a channel: it fires once, on that
+connection, as soon as it has subscribed (scheduled scenarios use it when no connection of a
+channel is open at their time, so a client that connects late is not silently skipped).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -66,6 +70,15 @@ class _Counted:
         return self.args
 
 
+@dataclass
+class _Armed:
+    """A per-connection fault waiting for the next connection of `channel` to subscribe."""
+
+    label: str
+    channel: str
+    apply: Callable[[int], Awaitable[None] | None]
+
+
 class Faults:
     """Fault rules plus actions on the open connections `targets()` returns."""
 
@@ -76,6 +89,7 @@ class Faults:
         self._accept_then_close: list[_Counted] = []
         self._rejections: list[_Counted] = []
         self._hangs: list[_Counted] = []
+        self._armed: list[_Armed] = []
         self.fired: list[str] = []
 
     def _fire(self, text: str) -> None:
@@ -117,6 +131,19 @@ class Faults:
         self._hangs.append(_Counted(None, times, (seconds,)))
         self._fire(f"hang-handshake seconds={seconds} times={times}")
 
+    def arm(self, label: str, channel: str, apply: Callable[[int], Awaitable[None] | None]):
+        """Fire `apply(connection_id)` once, on the next `channel` connection that subscribes."""
+        self._armed.append(_Armed(label, channel, apply))
+        self._fire(f"{label} armed for the next {channel} connection")
+
+    def take_armed(self, record: Any) -> list[Callable[[int], Awaitable[None] | None]]:
+        """The armed faults for this just-subscribed connection (each is handed out once)."""
+        hits = [armed for armed in self._armed if armed.channel == record.channel]
+        self._armed = [armed for armed in self._armed if armed.channel != record.channel]
+        for armed in hits:
+            self._fire(f"{armed.label} fires on connection={record.id} (armed)")
+        return [armed.apply for armed in hits]
+
     # ------------------------------------------------------------ actions now
     def drop(self, channel=None, connection_id=None, rst=False) -> None:
         """Abort the TCP connection now, without a close frame (RST with `rst`)."""
@@ -155,6 +182,7 @@ class Faults:
         self._accept_then_close.clear()
         self._rejections.clear()
         self._hangs.clear()
+        self._armed.clear()
         if self.dead_links:
             self.dead_links.clear()
             for target in self._targets():

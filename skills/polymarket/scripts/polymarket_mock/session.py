@@ -5,7 +5,8 @@ The first frame must be a valid subscription. A text PING before it, or any fram
 cannot parse, closes the connection with 1008 "invalid subscription payload" (observed on the
 market channel, nautilus_trader#4864; the mock applies it to later bad frames and to the user
 channel too, and records its own, more precise reason in ``record.error``). Bad input never
-reaches other connections.
+reaches other connections. A binary frame is such a frame unless ``config.binary_frames`` is
+"accept" (then it is read as UTF-8 text); the real behaviour is undocumented.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ class ChannelSession:
         if self.config.subscribe_timeout is not None:
             self._timers.append(asyncio.create_task(self._subscribe_deadline()))
         try:
-            async for text in self.conn.ws:
+            async for frame in self.conn.ws:
+                text = self._as_text(frame)
                 now = self.loop.time()
                 self.record.frames_received.append((now, messages.redact(text)))
                 if text == messages.PING and self.subscribed:
@@ -80,6 +82,9 @@ class ChannelSession:
                         self.subscribe(text)
                         self.record.subscribed_at = self.loop.time()
                         self._on_subscribed()
+                        self._remember(text)
+                        await self._armed_faults()
+                        continue
                     self._remember(text)
                 except InvalidFrame as exc:
                     log.warning(
@@ -94,6 +99,27 @@ class ChannelSession:
         finally:
             for timer in self._timers:
                 timer.cancel()
+
+    def _as_text(self, frame: str | bytes) -> str | bytes:
+        """A binary frame as text when ``config.binary_frames`` is "accept" (valid UTF-8 only).
+
+        The real service's answer to a binary frame is undocumented (the AsyncAPI defines text
+        frames only); with "close" (the default) the bytes go on and are refused like any frame
+        the mock cannot parse.
+        """
+        if isinstance(frame, bytes) and self.config.binary_frames == "accept":
+            try:
+                return frame.decode("utf-8")
+            except UnicodeDecodeError:
+                return frame
+        return frame
+
+    async def _armed_faults(self) -> None:
+        """Apply the faults armed for the next connection of this channel (see Faults.arm)."""
+        for apply in self.conn.faults.take_armed(self.record):
+            result = apply(self.record.id)
+            if result is not None:
+                await result
 
     def _on_subscribed(self) -> None:
         if self.config.ping_timeout is not None:
