@@ -2,6 +2,7 @@
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import re
@@ -153,6 +154,31 @@ async def test_scenario_close_1012_fires_at_the_given_time(tmp_path):
                 except Exception:  # noqa: BLE001  (any close ends the wait)
                     pass
             assert ws.close_code == 1012
+        await _stop(process)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def test_scheduled_fault_hits_a_client_that_connects_after_the_time(tmp_path):
+    """`--scenario close-1012 --at 0.2`: a client connecting a second later still gets 1012
+    (the fault waits for the next connection of its channel); the one after is healthy."""
+    process = await _start(tmp_path, "--scenario", "close-1012", "--at", "0.2")
+    try:
+        url = await _read_url(process)
+        await asyncio.sleep(1.0)
+        codes = []
+        for _ in range(2):
+            async with client(url + "/ws/market") as ws:
+                await ws.send(json.dumps({"type": "market", "assets_ids": []}))
+                await ws.send("PING")
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(5):
+                        while await ws.recv() != "PONG":
+                            pass
+                codes.append(ws.close_code)
+        assert codes == [1012, None], "hit once, then a healthy connection"
         await _stop(process)
     finally:
         if process.returncode is None:

@@ -13,10 +13,15 @@ Sources (read with the code index, repository nautechsystems/nautilus_trader):
 * hbr-l/polypy#11: ``CANCELED_MARKET_RESOLVED`` arrived as an order ``status`` on the user stream.
 """
 
+import asyncio
+import json
+import urllib.parse
+import urllib.request
 from decimal import Decimal
 
 import pytest
 from polymarket_mock.messages import FOK_KILLED_STATUS, MARKET_RESOLVED_STATUS, validate
+from polymarket_mock.scenarios import run_scenario
 
 from tests.mock._support import (
     drain,
@@ -273,3 +278,46 @@ async def test_fill_refuses_more_other_makers_than_rest_there(mock_factory):
             mock.exchange.fill(order_id, "5", others=[outside + 1])
         assert mock.exchange.orders[order_id]["size_matched"] == "0"
         assert not mock.exchange.trades
+
+
+@pytest.mark.parametrize(
+    ("scenario", "status"),
+    [("fok-killed", FOK_KILLED_STATUS), ("market-resolved", MARKET_RESOLVED_STATUS)],
+)
+async def test_scenarios_emit_the_canceled_reason_statuses(mock_factory, scenario, status):
+    """`--scenario fok-killed` and `--scenario market-resolved` produce those frames at --at."""
+    async with mock_factory(activity_interval=None) as mock:
+        async with user_socket(mock) as ws:
+            await _authenticated(mock)
+            await run_scenario(mock, scenario, at=0.5)
+            event = await wait_for_event(ws, lambda e: e.get("type") == "CANCELLATION")
+        assert event["status"] == status
+        assert validate(event) == []
+
+
+async def test_control_endpoint_fok_and_fill_with_other_makers(mock_factory):
+    """/_mock/fok kills or fills a FOK order; /_mock/fill takes `others` as a comma list."""
+    async with mock_factory(activity_interval=None) as mock:
+        asset = mock.asset_ids[0]
+        killed = await _control(
+            mock, "/_mock/fok", asset_id=asset, side="BUY", price="0.01", size="5"
+        )
+        assert killed["trade_id"] is None
+        assert mock.exchange.orders[killed["order_id"]]["status"] == FOK_KILLED_STATUS
+        price = resting_buy_price(mock, asset)
+        order_id = mock.exchange.place_order(asset, "BUY", price, "10")
+        filled = await _control(mock, "/_mock/fill", order_id=order_id, size="4", others="1,0.5")
+        trade = mock.exchange.trades[filled["trade_id"]]
+        assert [m["matched_amount"] for m in trade["maker_orders"]] == ["1", "0.5", "4"]
+        assert trade["size"] == "5.5"
+
+
+async def _control(mock, path: str, **params: str) -> dict:
+    url = f"{mock.http_url}{path}?{urllib.parse.urlencode(params)}"
+
+    def get() -> dict:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(url, timeout=5) as response:
+            return json.loads(response.read())
+
+    return await asyncio.to_thread(get)

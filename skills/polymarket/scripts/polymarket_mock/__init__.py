@@ -21,9 +21,28 @@ Where the reference is silent, the mock makes a choice and says so here:
 * The No book mirrors the Yes book; one price_change frame carries both tokens' entries, and a
   connection receives only the entries of assets it subscribed to.
 * Trades use ``match_time`` (sources disagree; ``matchtime`` also exists on the wire - clients
-  should accept both). ``owner``/``trade_owner`` are the receiving account's key;
-  ``transaction_hash`` is "" until MINED. The top-level trade ``price`` of a multi-level take is
-  the best level's; ``maker_orders`` lists every level.
+  should accept both). ``transaction_hash`` is "" until MINED (a mock choice: a 2024 capture,
+  nautilus_trader user_trade2.json, already has it on MATCHED). The top-level trade ``price``
+  of a multi-level take is the best level's; ``maker_orders`` lists every level.
+* Observed (nautilus_trader ws_messages/user_trade1.json, 2024): a trade seen by a MAKER has
+  the TAKER's ``owner``, ``trade_owner``, ``maker_address``, ``side``, ``size`` (the taker's
+  total) and ``taker_order_id`` on top, and ``maker_orders`` lists every maker; the account's
+  own fills are its entries there. ``Exchange.fill(order_id, size, others=[...])`` builds
+  exactly that (``others``: other makers at the same price). A taker's trade carries its own
+  key on top.
+* Observed (NT issue #3987, captures ws_user_order_fok_killed.json and
+  ws_user_order_fok_buy_pusd_size.json): a fill-or-kill order that cannot fill in full is killed
+  with one ``order`` CANCELLATION whose ``status`` is "CANCELED_order couldn't be fully filled.
+  FOK orders are fully filled or killed.", ``size_matched`` "", ``created_at`` "" and ``outcome``
+  "" (``Exchange.fill_or_kill``, ``take(order_type="FOK")``, ``/_mock/fok``, ``--scenario
+  fok-killed``). The mock sends no PLACEMENT before it (inference from the empty fields).
+* Observed (hbr-l/polypy#11): status ``CANCELED_MARKET_RESOLVED``. ``Exchange.resolve_market``
+  (``/_mock/resolve``, ``--scenario market-resolved``) sends ``market_resolved`` and then one
+  CANCELLATION with that status per LIVE order of the market (shape and order are inferences).
+* Binary client frames: undocumented (the AsyncAPI defines text frames only). A mock choice,
+  ``MockConfig.binary_frames`` / ``--binary-frames``: "close" (default) closes with 1008
+  "invalid subscription payload" like any frame the mock cannot parse; "accept" reads the bytes
+  as UTF-8 text.
 * Bad or missing user-channel credentials: the socket is closed with no JSON error frame. No
   error frame or close code is documented; user reports suggest the server just closes the
   socket (an inference). The mock uses code 1008 with an empty reason.

@@ -22,7 +22,8 @@ DESCRIPTION = """\
 A local mock of Polymarket's CLOB real-time API on one port: the market channel (/ws/market),
 the user channel (/ws/user), the REST reads around them (/auth/api-key, /auth/derive-api-key,
 /auth/api-keys, /data/orders, /data/order/<id>, /data/trades, /book) and a control endpoint
-(/_mock/state, /_mock/fault?kind=..., /_mock/clear, /_mock/order?..., /_mock/fill?...).
+(/_mock/state, /_mock/fault?kind=..., /_mock/clear, /_mock/order?..., /_mock/fill?...,
+/_mock/fok?asset_id&side&price&size for a fill-or-kill order; see polymarket_mock/control.py).
 """
 
 EPILOG = """\
@@ -40,7 +41,11 @@ that account's credentials, whatever the wallet: a mock choice so that a derived
 user events (the real server gives each address its own key). L1 requests are checked for
 header presence and format only: the mock does not recover EIP-712 signers. L2 HMAC is verified.
 
-scenarios (--scenario, repeatable; faults fire once, --at seconds after start):
+scenarios (--scenario, repeatable). All but trading fire once, --at seconds after start.
+A connection fault hits every connection open at that moment; for a channel (market, user)
+with none open then, it hits the next connection of that channel once it has subscribed, so a
+client that connects late is not skipped. Each connection is hit at most once: a client that
+reconnects after the fault gets a healthy connection.
 """ + "\n".join(f"  {name:<18} {s.help}" for name, s in SCENARIOS.items())
 
 
@@ -104,6 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="close a connection with no valid subscription after this long (default 30, "
         "a mock choice: the real timeout is undocumented)",
     )
+    add(
+        "--binary-frames",
+        choices=["close", "accept"],
+        default="close",
+        help="what a client frame sent as BINARY gets: close = 1008 'invalid subscription "
+        "payload' (default), accept = read as UTF-8 text. A mock choice: the real service's "
+        "answer is undocumented (its AsyncAPI defines text frames only)",
+    )
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return parser
 
@@ -149,6 +162,7 @@ async def serve(args: argparse.Namespace) -> None:
         activity_interval=args.activity_interval,
         subscribe_timeout=args.subscribe_timeout,
         ping_timeout=args.ping_timeout,
+        binary_frames=args.binary_frames,
         credentials=credentials,
     )
     stop = asyncio.Event()

@@ -7,8 +7,10 @@ GET or POST, arguments in the query string, JSON replies:
   hang, malformed, unknown-event or oversized; optional channel, connection_id, asset_id, code,
   reason, status, times, seconds, size, rst.
 * ``/_mock/clear``: undo every fault.
-* ``/_mock/order?asset_id&side&price&size``, ``/_mock/take?...`` (same), ``/_mock/fill?order_id
-  [&size]``, ``/_mock/cancel?order_id``, ``/_mock/advance?trade_id&status``,
+* ``/_mock/order?asset_id&side&price&size``, ``/_mock/take?...`` (same), ``/_mock/fok?...``
+  (same; a fill-or-kill order: filled in full or killed, replies order_id and trade_id or null),
+  ``/_mock/fill?order_id[&size][&others=1.5,0.5]`` (others: other makers the same taker fills at
+  that price), ``/_mock/cancel?order_id``, ``/_mock/advance?trade_id&status``,
   ``/_mock/tick?market&tick_size``, ``/_mock/new-market``, ``/_mock/resolve?market[&outcome]``,
   ``/_mock/step`` (one round of generated activity on every market).
 """
@@ -66,8 +68,14 @@ class Control:
             if action == "order":
                 return 200, {"order_id": exchange.place_order(*args)}
             return 200, {"trade_id": exchange.take(*args)}
+        if action == "fok":
+            args = (query["asset_id"], query["side"], query["price"], query["size"])
+            order_id, trade_id = exchange.fill_or_kill(*args)
+            return 200, {"order_id": order_id, "trade_id": trade_id}
         if action == "fill":
-            return 200, {"trade_id": exchange.fill(query["order_id"], query.get("size"))}
+            others = [x for x in query.get("others", "").split(",") if x]
+            trade_id = exchange.fill(query["order_id"], query.get("size"), others=others)
+            return 200, {"trade_id": trade_id}
         if action == "cancel":
             exchange.cancel(query["order_id"])
             return 200, {"ok": True}

@@ -1,17 +1,25 @@
 """Named scripted scenarios for the command line: account activity and one-shot faults.
 
 ``trading`` runs for ever: every ``interval`` seconds the next step of a small script of the
-default account (place a resting order, get partly filled, take liquidity, cancel, walk trades
-MATCHED→MINED→CONFIRMED and now and then MATCHED→RETRYING→MINED or FAILED).
+default account (place a resting order, get partly filled by a taker who also fills other
+makers, take liquidity, cancel, walk trades MATCHED→MINED→CONFIRMED and now and then
+MATCHED→RETRYING→MINED or FAILED).
 
-Every other scenario is a fault that fires once, ``at`` seconds after start, on the connections
-open at that moment (so a client that reconnects gets a healthy connection), except the
-handshake faults, which apply to the next three upgrades.
+Every other scenario fires once, ``at`` seconds after start:
+
+* connection faults (stall, dead-link, drop, close-1012, malformed, oversized) hit every
+  connection open at that moment; for a channel (market, user) with no connection open then,
+  the fault waits and hits the next connection of that channel as soon as it has subscribed.
+  Either way each connection is hit once, so a client that reconnects afterwards gets a healthy
+  connection;
+* handshake faults (accept-then-close, reject-429) apply to the next three upgrades;
+* account events (fok-killed, market-resolved) happen on the exchange at that moment.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -25,30 +33,60 @@ __all__ = ["Scenario", "SCENARIOS", "run_scenario", "trading"]
 log = logging.getLogger("polymarket_mock")
 
 
+PerConnection = Callable[[MockPolymarket, int], Awaitable[None] | None]
+
+
 @dataclass(frozen=True)
 class Scenario:
-    """A named script: `fault` scenarios fire once at `at`; others run for ever."""
+    """A named script: `fault` (one-shot) scenarios fire once at `at`; others run for ever.
+
+    A scenario with `each` is a connection fault: `each(mock, connection_id)` hits every open
+    connection at `at`, and is armed for the next connection of any channel with none open.
+    """
 
     name: str
     help: str
-    action: Callable[[MockPolymarket], Awaitable[None] | None]
+    action: Callable[[MockPolymarket], Awaitable[None] | None] | None = None
     fault: bool = True
+    each: PerConnection | None = None
 
 
-def _open_ids(mock: MockPolymarket) -> list[int]:
-    return [r.id for r in mock.connections if r.closed_at is None]
+CHANNELS = ("market", "user")
 
 
-def _each_open(apply: Callable[[MockPolymarket, int], None]) -> Callable[[MockPolymarket], None]:
-    def action(mock: MockPolymarket) -> None:
-        for connection_id in _open_ids(mock):
-            apply(mock, connection_id)
-
-    return action
+def _open(mock: MockPolymarket) -> list:
+    return [r for r in mock.connections if r.closed_at is None]
 
 
-async def _close_1012(mock: MockPolymarket) -> None:
-    await mock.faults.close(1012, "service restart")
+async def _hit(mock: MockPolymarket, name: str, each: PerConnection) -> None:
+    """Hit the open connections now; arm the fault for channels with no open connection."""
+    records = _open(mock)
+    results = [each(mock, record.id) for record in records]
+    await asyncio.gather(*(r for r in results if r is not None))
+    for channel in CHANNELS:
+        if not any(record.channel == channel for record in records):
+            mock.faults.arm(name, channel, functools.partial(each, mock))
+
+
+def _fok_killed(mock: MockPolymarket) -> None:
+    """The default account sends a FOK buy one share larger than the best ask holds: killed."""
+    exchange, asset = mock.exchange, mock.asset_ids[0]
+    book = exchange.books[asset]
+    price = book.best_ask if book.best_ask is not None else book.tick_size
+    size = (exchange.outside_size(asset, "SELL", price) if book.best_ask is not None else 0) + 1
+    order_id, _ = exchange.fill_or_kill(asset, "BUY", price, size)
+    log.info("scenario fok-killed: order %s killed", order_id)
+
+
+def _market_resolved(mock: MockPolymarket) -> None:
+    """The default account rests a bid on the first market, then the market resolves Yes."""
+    exchange, market = mock.exchange, mock.markets[0]
+    yes = market.token_ids[0]
+    book = exchange.books[yes]
+    price = book.best_bid if book.best_bid is not None else book.tick_size
+    exchange.place_order(yes, "BUY", price, 10)
+    exchange.resolve_market(market.condition_id, market.outcomes[0])
+    log.info("scenario market-resolved: %s resolved", market.condition_id)
 
 
 async def trading(mock: MockPolymarket, interval: float = 3.0, seed: int = 0) -> None:
@@ -67,7 +105,14 @@ async def trading(mock: MockPolymarket, interval: float = 3.0, seed: int = 0) ->
         try:
             order_id = exchange.place_order(asset, "BUY", price, rng.randint(20, 200))
             await pause()
-            first = exchange.fill(order_id, Decimal(exchange.orders[order_id]["original_size"]) / 2)
+            # the same taker also fills up to 3 shares of other makers at that price, so the
+            # trade lists several makers, as live maker trades do
+            others = min(exchange.outside_size(asset, "BUY", price), Decimal(rng.randint(1, 3)))
+            first = exchange.fill(
+                order_id,
+                Decimal(exchange.orders[order_id]["original_size"]) / 2,
+                others=[others] if others > 0 else [],
+            )
             await pause()
             exchange.advance_trade(first, "MINED")
             other = rng.choice(mock.asset_ids)
@@ -95,19 +140,23 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("trading", "the default account places, fills, takes, cancels", trading, False),
         Scenario(
             "stall",
-            "open connections stop getting data; PONG still answered",
-            _each_open(lambda m, cid: m.faults.stall(connection_id=cid)),
+            "data stops (PONG still answered) on open connections, or the next one per channel",
+            each=lambda m, cid: m.faults.stall(connection_id=cid),
         ),
         Scenario(
             "dead-link",
-            "open connections go silent both ways (no PONG)",
-            _each_open(lambda m, cid: m.faults.dead_link(connection_id=cid)),
+            "silent both ways (no PONG): open connections, or the next one per channel",
+            each=lambda m, cid: m.faults.dead_link(connection_id=cid),
         ),
         Scenario(
-            "drop", "open connections lose TCP without a close frame", lambda m: m.faults.drop()
+            "drop",
+            "TCP lost without a close frame: open connections, or the next one per channel",
+            each=lambda m, cid: m.faults.drop(connection_id=cid),
         ),
         Scenario(
-            "close-1012", "open connections are closed with 1012 service restart", _close_1012
+            "close-1012",
+            "closed with 1012 service restart: open connections, or the next one per channel",
+            each=lambda m, cid: m.faults.close(1012, "service restart", connection_id=cid),
         ),
         Scenario(
             "accept-then-close",
@@ -121,13 +170,24 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "malformed",
-            "open connections get one non-JSON frame",
-            lambda m: m.faults.send_malformed(),
+            "one non-JSON frame: open connections, or the next one per channel",
+            each=lambda m, cid: m.faults.send_malformed(connection_id=cid),
         ),
         Scenario(
             "oversized",
-            "open connections get one valid 2 MB frame",
-            lambda m: m.faults.send_oversized(2_000_000),
+            "one valid 2 MB frame: open connections, or the next one per channel",
+            each=lambda m, cid: m.faults.send_oversized(2_000_000, connection_id=cid),
+        ),
+        Scenario(
+            "fok-killed",
+            "the default account's FOK buy cannot fill: killed, status CANCELED_order couldn't...",
+            _fok_killed,
+        ),
+        Scenario(
+            "market-resolved",
+            "a bid of the default account rests, the first market resolves: market_resolved, "
+            "then CANCELLATION with status CANCELED_MARKET_RESOLVED",
+            _market_resolved,
         ),
     )
 }
@@ -142,7 +202,11 @@ async def run_scenario(
         await trading(mock, interval, mock.config.seed)
         return
     await asyncio.sleep(at)
-    log.info("scenario %s fires on %d open connections", name, len(_open_ids(mock)))
+    log.info("scenario %s fires (%d connections open)", name, len(_open(mock)))
+    if scenario.each is not None:
+        await _hit(mock, name, scenario.each)
+        return
+    assert scenario.action is not None
     result = scenario.action(mock)
     if result is not None:
         await result
