@@ -321,3 +321,49 @@ async def _control(mock, path: str, **params: str) -> dict:
             return json.loads(response.read())
 
     return await asyncio.to_thread(get)
+
+
+@pytest.mark.parametrize("status", ["INVALID", "CANCELED_MARKET_RESOLVED", "CANCELED_by_venue"])
+async def test_cancel_with_a_venue_status(mock_factory, status):
+    """cancel(status=...) sends the CANCELED_<reason> family and the captured INVALID."""
+    async with mock_factory(activity_interval=None) as mock:
+        asset = mock.asset_ids[0]
+        async with user_socket(mock) as ws:
+            await _authenticated(mock)
+            order_id = mock.exchange.place_order(asset, "BUY", resting_buy_price(mock, asset), "5")
+            mock.exchange.cancel(order_id, status)
+            event = await wait_for_event(ws, lambda e: e.get("type") == "CANCELLATION")
+        assert event["id"] == order_id and event["status"] == status
+        assert validate(event) == []
+
+
+async def test_cancel_refuses_a_status_outside_the_family(mock_factory):
+    async with mock_factory(activity_interval=None) as mock:
+        asset = mock.asset_ids[0]
+        order_id = mock.exchange.place_order(asset, "BUY", resting_buy_price(mock, asset), "5")
+        with pytest.raises(ValueError):
+            mock.exchange.cancel(order_id, "FILLED")
+        assert mock.exchange.orders[order_id]["status"] == "LIVE"
+
+
+async def test_wire_variant_options(mock_factory):
+    """transaction_hash set at MATCHED (2024 capture) and created_at in ms (nautilus fixture)."""
+    async with mock_factory(
+        activity_interval=None, transaction_hash_at_match=True, created_at_ms=True
+    ) as mock:
+        asset = mock.asset_ids[0]
+        async with user_socket(mock) as ws:
+            await _authenticated(mock)
+            order_id = mock.exchange.place_order(asset, "BUY", resting_buy_price(mock, asset), "5")
+            trade_id = mock.exchange.fill(order_id, "2")
+            await mock.flush()
+            events = await drain(ws)
+        placement = _orders_of(events, order_id)[0]
+        assert len(placement["created_at"]) == 13 and placement["created_at"].isdigit()
+        assert int(placement["created_at"]) // 1000 == mock.exchange.orders[order_id]["created_at"]
+        (trade,) = [e for e in events if e["event_type"] == "trade"]
+        assert trade["status"] == "MATCHED" and trade["id"] == trade_id
+        assert trade["transaction_hash"].startswith("0x") and len(trade["transaction_hash"]) == 66
+        mock.exchange.advance_trade(trade_id, "MINED")
+        assert mock.exchange.trades[trade_id]["transaction_hash"] == trade["transaction_hash"]
+        assert validate(placement) == [] and validate(trade) == []

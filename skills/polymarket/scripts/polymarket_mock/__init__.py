@@ -21,9 +21,10 @@ Where the reference is silent, the mock makes a choice and says so here:
 * The No book mirrors the Yes book; one price_change frame carries both tokens' entries, and a
   connection receives only the entries of assets it subscribed to.
 * Trades use ``match_time`` (sources disagree; ``matchtime`` also exists on the wire - clients
-  should accept both). ``transaction_hash`` is "" until MINED (a mock choice: a 2024 capture,
-  nautilus_trader user_trade2.json, already has it on MATCHED). The top-level trade ``price``
-  of a multi-level take is the best level's; ``maker_orders`` lists every level.
+  should accept both). ``transaction_hash`` is "" until MINED by default (the AsyncAPI
+  example); a 2024 capture (nautilus_trader user_trade2.json) already has it on MATCHED:
+  ``MockConfig.transaction_hash_at_match`` / ``--tx-hash-at-match`` does that. The top-level
+  trade ``price`` of a multi-level take is the best level's; ``maker_orders`` lists every level.
 * Observed (nautilus_trader ws_messages/user_trade1.json, 2024): a trade seen by a MAKER has
   the TAKER's ``owner``, ``trade_owner``, ``maker_address``, ``side``, ``size`` (the taker's
   total) and ``taker_order_id`` on top, and ``maker_orders`` lists every maker; the account's
@@ -58,7 +59,8 @@ Where the reference is silent, the mock makes a choice and says so here:
   no new book; the sources say only that the server rejects duplicates in an undocumented way
   while still applying ``custom_feature_enabled``.
 * ``created_at`` is Unix seconds, as in the docs' examples (a nautilus fixture has 13-digit ms:
-  clients must not trust its unit). Wire timestamps are Unix ms, anchored once on the wall clock
+  clients must not trust its unit; ``MockConfig.created_at_ms`` / ``--created-at-ms`` sends ms).
+  Wire timestamps are Unix ms, anchored once on the wall clock
   and then advanced by the event loop's clock (or fixed with ``MockConfig.epoch_ms``).
 * REST: L1 headers are checked for presence and format only (no EIP-712 signer recovery); L2
   HMAC signatures are verified. The mock trades for one account (the first of

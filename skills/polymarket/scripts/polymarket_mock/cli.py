@@ -117,6 +117,18 @@ def build_parser() -> argparse.ArgumentParser:
         "payload' (default), accept = read as UTF-8 text. A mock choice: the real service's "
         "answer is undocumented (its AsyncAPI defines text frames only)",
     )
+    add(
+        "--tx-hash-at-match",
+        action="store_true",
+        help="trades carry transaction_hash already when MATCHED, as a 2024 live capture shows "
+        '(default: "" until MINED, as the AsyncAPI example)',
+    )
+    add(
+        "--created-at-ms",
+        action="store_true",
+        help="order events' created_at in Unix milliseconds, as a nautilus fixture shows "
+        "(default: seconds, as the docs)",
+    )
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return parser
 
@@ -163,6 +175,8 @@ async def serve(args: argparse.Namespace) -> None:
         subscribe_timeout=args.subscribe_timeout,
         ping_timeout=args.ping_timeout,
         binary_frames=args.binary_frames,
+        transaction_hash_at_match=args.tx_hash_at_match,
+        created_at_ms=args.created_at_ms,
         credentials=credentials,
     )
     stop = asyncio.Event()

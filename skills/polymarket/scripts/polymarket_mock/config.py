@@ -37,6 +37,11 @@ class MockConfig:
     """What a BINARY client frame gets (undocumented on the real service; the AsyncAPI defines
     only text frames): "close" = 1008 "invalid subscription payload", like any frame the mock
     cannot parse; "accept" = decoded as UTF-8 and handled like the same text frame."""
+    transaction_hash_at_match: bool = False
+    """Trades carry a transaction_hash already when MATCHED, as in a 2024 live capture
+    (nautilus_trader user_trade2.json); default "" until MINED, as the AsyncAPI example shows."""
+    created_at_ms: bool = False
+    """Order events' created_at in Unix ms (seen in a nautilus fixture) instead of seconds."""
     close_timeout: float = 2.0
     """Seconds the mock waits for the client's close frame after sending its own."""
     page_size: int = 100

@@ -10,8 +10,9 @@ GET or POST, arguments in the query string, JSON replies:
 * ``/_mock/order?asset_id&side&price&size``, ``/_mock/take?...`` (same), ``/_mock/fok?...``
   (same; a fill-or-kill order: filled in full or killed, replies order_id and trade_id or null),
   ``/_mock/fill?order_id[&size][&others=1.5,0.5]`` (others: other makers the same taker fills at
-  that price), ``/_mock/cancel?order_id``, ``/_mock/advance?trade_id&status``,
-  ``/_mock/tick?market&tick_size``, ``/_mock/new-market``, ``/_mock/resolve?market[&outcome]``,
+  that price), ``/_mock/cancel?order_id[&status]`` (CANCELED, INVALID or CANCELED_<reason>),
+  ``/_mock/advance?trade_id&status``, ``/_mock/tick?market&tick_size``, ``/_mock/new-market``,
+  ``/_mock/resolve?market[&outcome]`` (then the market's LIVE orders: CANCELED_MARKET_RESOLVED),
   ``/_mock/step`` (one round of generated activity on every market).
 """
 
@@ -77,7 +78,7 @@ class Control:
             trade_id = exchange.fill(query["order_id"], query.get("size"), others=others)
             return 200, {"trade_id": trade_id}
         if action == "cancel":
-            exchange.cancel(query["order_id"])
+            exchange.cancel(query["order_id"], query.get("status", "CANCELED"))
             return 200, {"ok": True}
         if action == "advance":
             exchange.advance_trade(query["trade_id"], query["status"])

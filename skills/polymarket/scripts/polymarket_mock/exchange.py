@@ -38,6 +38,16 @@ def _side(side: str) -> str:
 class Exchange(MarketData):
     """Markets and books plus the orders and trades of the accounts the mock knows."""
 
+    # Wire variants seen live that the documented shapes do not show (off by default; set from
+    # MockConfig by the server):
+    transaction_hash_at_match = False
+    """Give a trade its transaction_hash already when MATCHED: nautechsystems/nautilus_trader
+    tests/integration_tests/adapters/polymarket/resources/ws_messages/user_trade2.json @1a68ec40
+    (2024-09, status MATCHED, hash set). The docs show "" (AsyncAPI) or null (2026 page)."""
+    created_at_ms = False
+    """Order events' created_at in Unix ms instead of seconds: crates/adapters/polymarket/
+    test_data/ws_user_order_venue_cancel.json @1764cf24 (2026-03) has "1774377384000"."""
+
     # ----------------------------------------------------------------- orders
     def _order_record(self, asset_id, side, price, size, owner, order_type, ts) -> dict:
         market = self._market_of[asset_id]
@@ -73,7 +83,10 @@ class Exchange(MarketData):
         return price, size
 
     def _user_event(self, order: dict[str, Any], kind: str, ts: int) -> None:
-        self._emit_user({order["owner"]}, messages.order_event(order, kind, ts))
+        event = messages.order_event(order, kind, ts)
+        if self.created_at_ms:
+            event["created_at"] = str(order["created_at"] * 1000)
+        self._emit_user({order["owner"]}, event)
 
     def _rest(self, order: dict[str, Any], price: Decimal, size: Decimal) -> None:
         """Put (part of) a user order on the book."""
@@ -126,7 +139,7 @@ class Exchange(MarketData):
             "owner": owner,
             "trade_owner": owner,
             "maker_address": address,
-            "transaction_hash": "",
+            "transaction_hash": self._new_id() if self.transaction_hash_at_match else "",
             "bucket_index": 0,
             "maker_orders": makers,
             "trader_side": trader_side,
@@ -349,12 +362,19 @@ class Exchange(MarketData):
         opposite = self.books[asset_id].side(flip_side(side))
         return any(p <= price if side == "BUY" else p >= price for p in opposite)
 
-    def cancel(self, order_id: str) -> None:
-        """Cancel the user's LIVE order: CANCELLATION (status CANCELED), then price_change."""
+    def cancel(self, order_id: str, status: str = "CANCELED") -> None:
+        """Cancel the user's LIVE order: CANCELLATION, then price_change.
+
+        `status` is CANCELED (a user's cancel), INVALID (a venue-side cancel, as in
+        nautilus_trader test_data/ws_user_order_venue_cancel.json @1764cf24) or any
+        ``CANCELED_<reason>`` (the family seen live, e.g. CANCELED_MARKET_RESOLVED).
+        """
+        if status not in ("CANCELED", "INVALID") and not status.startswith("CANCELED_"):
+            raise ValueError(f"status must be CANCELED, INVALID or CANCELED_<reason>: {status!r}")
         order = self.orders[order_id]
         if order["status"] != "LIVE":
             raise ValueError(f"order {order_id} is {order['status']}, not LIVE")
-        self._cancel(order, "CANCELED")
+        self._cancel(order, status)
 
     def _cancel(self, order: dict[str, Any], status: str) -> None:
         asset, side, price = order["asset_id"], order["side"], Decimal(order["price"])

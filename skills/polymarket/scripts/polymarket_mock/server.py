@@ -54,6 +54,8 @@ class MockPolymarket:
             clock=self._now_ms,
             default_owner=self.accounts.default.api_key,
         )
+        self.exchange.transaction_hash_at_match = self.config.transaction_hash_at_match
+        self.exchange.created_at_ms = self.config.created_at_ms
         self.connections: list[ConnectionRecord] = []
         self.handshakes: list[HandshakeRecord] = []
         self._live: dict[int, Connection] = {}
