@@ -367,3 +367,25 @@ async def test_wire_variant_options(mock_factory):
         mock.exchange.advance_trade(trade_id, "MINED")
         assert mock.exchange.trades[trade_id]["transaction_hash"] == trade["transaction_hash"]
         assert validate(placement) == [] and validate(trade) == []
+
+
+def _captured(name: str) -> dict:
+    """A capture of the team's wire corpus (tests/wire/corpus/nautilus_trader/...)."""
+    from tests.wire.corpus import CORPUS
+
+    return json.loads((CORPUS / "nautilus_trader" / name).read_text(encoding="utf-8"))
+
+
+def test_field_sets_above_are_the_corpus_captures():
+    """The key sets these tests use are exactly those of the real frames in tests/wire/corpus."""
+    for name in ("ws_user_order_fok_killed.json", "ws_user_order_fok_buy_pusd_size.json"):
+        capture = _captured(f"test_data/{name}")
+        assert set(capture) == KILLED_FOK_KEYS
+        assert capture["status"] == FOK_KILLED_STATUS
+        assert capture["size_matched"] == capture["created_at"] == capture["outcome"] == ""
+    maker_trade = _captured("ws_messages/user_trade1.json")
+    assert set(maker_trade) == MAKER_TRADE_KEYS and maker_trade["trader_side"] == "MAKER"
+    total = sum(Decimal(m["matched_amount"]) for m in maker_trade["maker_orders"])
+    assert total == Decimal(maker_trade["size"]), "top-level size is the taker's total"
+    (entry,) = _captured("ws_messages/user_trade3.json")["maker_orders"]
+    assert set(entry) == MAKER_ENTRY_KEYS
