@@ -1,9 +1,20 @@
-"""The README's commands exist: every `make` target it names is a target of the Makefile."""
+"""The README's commands exist (every `make` target it names is a target of the Makefile), and
+its user-channel walkthrough runs as written."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import queue
 import re
+import signal
+import socket
+import subprocess
+import threading
 from pathlib import Path
+
+from polymarket_mock import DEMO_CREDENTIALS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,3 +33,83 @@ def test_ci_runs_the_readme_test_command():
     """CI runs exactly the README's test command."""
     ci = (ROOT / ".ci" / "run").read_text("utf-8")
     assert re.search(r"^make test$", ci, re.MULTILINE)
+
+
+def _user_channel_section(readme: str) -> str:
+    start = readme.index("For the user channel,")
+    return readme[start : readme.index("See `make mock ARGS=--help`", start)]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for_line(stream, needle: str, timeout: float) -> str:
+    """Read `stream` until a line contains `needle` (a thread reads, so the wait is bounded)."""
+    found: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        seen = []
+        for line in stream:
+            seen.append(line)
+            if needle in line:
+                found.put("".join(seen))
+                return
+        found.put("".join(seen) + "<EOF>")
+
+    threading.Thread(target=read, daemon=True).start()
+    text = found.get(timeout=timeout)
+    assert needle in text, text
+    return text
+
+
+def test_user_channel_walkthrough_runs_as_written(run_program):
+    """The README's user-channel steps, run as written: `make mock ARGS="--scenario trading"`,
+    the URL exports, the py-clob-client-v2 key derivation; user_stream.py then gets the
+    scripted account's events live. Only the port differs (PORT, a free one, for 8765)."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = _user_channel_section(readme)
+    (mock_command,) = re.findall(r'`(make mock ARGS="--scenario trading")`', section)
+    (derive,) = re.findall(r"```bash\n(.*?)```", section, re.DOTALL)
+    (urls,) = [b for b in re.findall(r"```bash\n(.*?)```", readme, re.DOTALL) if "_WS_URL" in b]
+    port = _free_port()
+    clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(ROOT))}
+    mock = subprocess.Popen(
+        ["bash", "-c", mock_command],
+        cwd=ROOT,
+        env={**clean, "PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        _wait_for_line(mock.stdout, "Ctrl-C stops.", timeout=60)
+        show = '.venv/bin/python -c "import json, os; print(json.dumps(dict(os.environ)))"\n'
+        shell = subprocess.run(
+            ["bash", "-c", urls.replace("8765", str(port)) + derive + show],
+            cwd=ROOT,
+            env=clean,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert shell.returncode == 0, shell.stderr
+        *printed, last = shell.stdout.splitlines()
+        assert printed == [], "the steps print nothing, secrets least of all"
+        env = {k: v for k, v in json.loads(last).items() if k.startswith("POLYMARKET_")}
+        assert env["POLYMARKET_API_KEY"] == DEMO_CREDENTIALS.api_key, "the account that trades"
+        program = run_program("user_stream.py", env=env)
+        program.wait_for(r"^(ORDER|TRADE) \S+ status=\S+ .*\[ws\]$", timeout=30)
+        assert program.interrupt() == 0
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(mock.pid, signal.SIGINT)
+        try:
+            mock.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(mock.pid, signal.SIGKILL)
+            mock.wait(timeout=10)
+        mock.stdout.close()
