@@ -65,7 +65,7 @@ def _wait_for_line(stream, needle: str, timeout: float) -> str:
     return text
 
 
-def test_user_channel_walkthrough_runs_as_written(run_program):
+def test_user_channel_walkthrough_runs_as_written(run_program, tmp_path):
     """The README's user-channel steps, run as written: `make mock ARGS="--scenario trading"`,
     the URL exports, the py-clob-client-v2 key derivation; user_stream.py then gets the
     scripted account's events live. Only the port differs (PORT, a free one, for 8765)."""
@@ -76,12 +76,13 @@ def test_user_channel_walkthrough_runs_as_written(run_program):
     (urls,) = [b for b in re.findall(r"```bash\n(.*?)```", readme, re.DOTALL) if "_WS_URL" in b]
     port = _free_port()
     clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(ROOT))}
+    log = (tmp_path / "mock.log").open("w")  # the mock's log lines (stderr) go to a file
     mock = subprocess.Popen(
         ["bash", "-c", mock_command],
         cwd=ROOT,
         env={**clean, "PORT": str(port)},
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=log,
         text=True,
         start_new_session=True,
     )
@@ -113,3 +114,4 @@ def test_user_channel_walkthrough_runs_as_written(run_program):
             os.killpg(mock.pid, signal.SIGKILL)
             mock.wait(timeout=10)
         mock.stdout.close()
+        log.close()
