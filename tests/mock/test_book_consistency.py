@@ -32,11 +32,36 @@ def _assert_same_book(local: LocalBook, own: dict) -> None:
     assert local.asks.get(asset, {}) == book_levels(own["asks"]), "asks differ from mock.book"
 
 
-def _apply_all(local: LocalBook, events: list[dict]) -> None:
+# The hash covers fields a WebSocket `book` does not always carry: min_order_size and neg_risk
+# never (REST /book has them), tick_size and last_trade_price not after a trade (tests/wire
+# corpus: ws_book_snapshot_captured.json, ws_market_price_change_crossing_burst.json). A client
+# keeps them from REST, the last book that had them, last_trade_price and tick_size_change.
+HIDDEN = ("min_order_size", "neg_risk", "tick_size", "last_trade_price")
+
+
+def _hidden_fields(mock) -> dict[str, dict]:
+    """Per asset, the hashed fields as REST /book (the mock's full summary) gives them now."""
+    return {a: {k: mock.book(a)[k] for k in HIDDEN} for a in mock.asset_ids}
+
+
+def _remember(known: dict[str, dict], event: dict) -> None:
+    kind, asset = event["event_type"], event.get("asset_id")
+    if kind == "last_trade_price":
+        known[asset]["last_trade_price"] = event["price"]
+    elif kind == "tick_size_change":
+        known[asset]["tick_size"] = event["new_tick_size"]
+    elif kind == "book":
+        known[asset].update({k: event[k] for k in HIDDEN if k in event})
+
+
+def _apply_all(local: LocalBook, events: list[dict], known: dict[str, dict]) -> None:
     """Apply events in order; every `book` must agree with the deltas that preceded it."""
     for event in events:
+        _remember(known, event)
         if event["event_type"] == "book":
-            assert event["hash"] == recompute_book_hash(event), "book hash does not recompute"
+            assert not set(event) & {"min_order_size", "neg_risk"}, "REST-only field on the WS"
+            full = {**known[event["asset_id"]], **event}
+            assert event["hash"] == recompute_book_hash(full), "book hash does not recompute"
             if event["asset_id"] in local.bids:
                 # the mock sends price_change BEFORE the post-trade book, so they must agree
                 assert local.matches(event), "a book snapshot disagrees with the deltas before it"
@@ -47,11 +72,13 @@ def _apply_all(local: LocalBook, events: list[dict]) -> None:
 async def test_initial_book_hash_recomputes_with_py_clob_client_v2(mock_factory):
     """The initial book's hash equals generate_orderbook_summary_hash of its content (§1.5)."""
     async with mock_factory(activity_interval=None) as mock:
+        known = _hidden_fields(mock)
         async with market_socket(mock, mock.asset_ids) as ws:
             seen = 0
             while seen < len(mock.asset_ids):
                 for event in await next_events(ws):
-                    assert event["hash"] == recompute_book_hash(event)
+                    full = {**known[event["asset_id"]], **event}
+                    assert event["hash"] == recompute_book_hash(full)
                     seen += 1
         for asset in mock.asset_ids:
             own = mock.book(asset)
@@ -76,12 +103,13 @@ async def test_driver_sequence_rebuilds_the_mock_book(mock_factory):
     async with mock_factory(activity_interval=None) as mock:
         market = mock.markets[0]
         assets = list(market.token_ids)
+        known = _hidden_fields(mock)
         async with market_socket(mock, assets) as ws:
             local = LocalBook()
             events: list[dict] = []
             while len(events) < len(assets):
                 events += await next_events(ws)
-            _apply_all(local, events)
+            _apply_all(local, events, known)
             asset = assets[0]
             tick = Decimal(market.tick_size)
             bid = resting_buy_price(mock, asset)
@@ -93,7 +121,7 @@ async def test_driver_sequence_rebuilds_the_mock_book(mock_factory):
             mock.exchange.cancel(deeper)
             mock.exchange.fill(resting, "60")
             await mock.flush()
-            _apply_all(local, await drain(ws))
+            _apply_all(local, await drain(ws), known)
             for token in assets:
                 _assert_same_book(local, mock.book(token))
 
@@ -103,6 +131,7 @@ async def test_activity_stream_rebuilds_the_mock_book(mock_factory):
     """Generated activity alone keeps a client-side book equal to the mock's books."""
     async with mock_factory(activity_interval=1.0) as mock:
         assets = list(mock.markets[0].token_ids)
+        known = _hidden_fields(mock)
         async with market_socket(mock, assets) as ws:
             local = LocalBook()
             events: list[dict] = []
@@ -112,7 +141,7 @@ async def test_activity_stream_rebuilds_the_mock_book(mock_factory):
             # stays quiet for less than the activity interval, everything generated so far has
             # been read; the odd quiet period avoids coinciding with an activity timer.
             events += await drain(ws, quiet=0.137)
-            _apply_all(local, events)
+            _apply_all(local, events, known)
             assert any(e["event_type"] == "price_change" for e in events)
             for token in assets:
                 _assert_same_book(local, mock.book(token))
@@ -201,19 +230,20 @@ async def _run_actions(actions) -> None:
     async with MockPolymarket(config) as mock:
         market = mock.markets[0]
         assets = list(market.token_ids)
+        known = _hidden_fields(mock)
         async with market_socket(mock, assets) as ws:
             local = LocalBook()
             first: list[dict] = []
             while len(first) < len(assets):
                 first += await next_events(ws)
-            _apply_all(local, first)
+            _apply_all(local, first, known)
             live: list[str] = []
             for action in actions:
                 _do(mock, market, action, live)
                 _assert_not_crossed(mock.book(market.token_ids[0]))
             await mock.flush()
             # real time here (no looptime): the frames are already written to loopback
-            _apply_all(local, await drain(ws, quiet=0.1))
+            _apply_all(local, await drain(ws, quiet=0.1), known)
             for token in assets:
                 own = mock.book(token)
                 _assert_same_book(local, own)

@@ -22,11 +22,14 @@ from websockets.exceptions import ConnectionClosedError
 class LocalBook:
     """A client-side book rebuilt from `book` and `price_change` events."""
 
-    def __init__(self, snapshot: dict) -> None:
-        self.meta = {k: snapshot[k] for k in ("market", "asset_id", "min_order_size", "tick_size")}
-        self.meta.update(
-            neg_risk=snapshot["neg_risk"], last_trade_price=snapshot["last_trade_price"]
-        )
+    def __init__(self, snapshot: dict, rest: dict, previous: LocalBook | None = None) -> None:
+        # min_order_size and neg_risk are REST-only (GET /book): no WebSocket book carries them.
+        # A post-trade book lacks tick_size and last_trade_price: keep the last known ones.
+        known = previous.meta if previous else {}
+        self.meta = {k: snapshot[k] for k in ("market", "asset_id")}
+        self.meta.update({k: rest[k] for k in ("min_order_size", "neg_risk")})
+        for key in ("tick_size", "last_trade_price"):
+            self.meta[key] = snapshot.get(key, known.get(key))
         self.bids = {level["price"]: level["size"] for level in snapshot["bids"]}
         self.asks = {level["price"]: level["size"] for level in snapshot["asks"]}
 
@@ -66,7 +69,8 @@ async def test_initial_dump_is_one_array_then_deltas_reproduce_book_and_hash(moc
             await ws.send(json.dumps({"assets_ids": assets, "type": "market"}))
             dump = json.loads(await ws.recv())
             assert isinstance(dump, list) and [b["asset_id"] for b in dump] == assets
-            books = {b["asset_id"]: LocalBook(b) for b in dump}
+            rest = {a: mock.book(a) for a in assets}
+            books = {b["asset_id"]: LocalBook(b, rest[b["asset_id"]]) for b in dump}
             seen = set()
             while len(seen) < 60:
                 event = json.loads(await ws.recv())
@@ -74,7 +78,8 @@ async def test_initial_dump_is_one_array_then_deltas_reproduce_book_and_hash(moc
                 kind = event["event_type"]
                 seen.add(len(seen))
                 if kind == "book":
-                    books[event["asset_id"]] = LocalBook(event)
+                    asset = event["asset_id"]
+                    books[asset] = LocalBook(event, rest[asset], books[asset])
                 elif kind == "last_trade_price":
                     books[event["asset_id"]].meta["last_trade_price"] = event["price"]
                 elif kind == "price_change":

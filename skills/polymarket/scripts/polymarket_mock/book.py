@@ -83,8 +83,10 @@ class Book:
         asks = sorted(self.asks.items(), reverse=True)
         return bids, asks
 
-    def snapshot(self, timestamp: int) -> dict[str, Any]:
-        """The wire `book` event for this book at `timestamp` (ms), hash included."""
+    def summary(self, timestamp: int) -> dict[str, Any]:
+        """The full book summary at `timestamp` (ms): what REST ``GET /book`` returns (plus
+        event_type), with every field the hash covers, including the REST-only
+        ``min_order_size`` and ``neg_risk`` that no WebSocket `book` carries."""
         bids, asks = self.ordered()
         event = messages.book_event(
             market=self.market,
@@ -101,6 +103,12 @@ class Book:
         event["hash"] = summary_hash(event)
         return event
 
+    def snapshot(self, timestamp: int, *, after_trade: bool = False) -> dict[str, Any]:
+        """The WebSocket `book` event at `timestamp` (ms): the summary without the REST-only
+        fields, and after a trade also without tick_size and last_trade_price (see
+        `messages.ws_book_event`). The hash is the summary's: it still covers them."""
+        return messages.ws_book_event(self.summary(timestamp), after_trade=after_trade)
+
     def hash_at(self, timestamp: int) -> str:
-        """The book hash as of `timestamp`; what a price_change entry carries in this mock."""
-        return self.snapshot(timestamp)["hash"]
+        """The book hash as of `timestamp`."""
+        return self.summary(timestamp)["hash"]

@@ -42,6 +42,16 @@ class MockConfig:
     (nautilus_trader user_trade2.json); default "" until MINED, as the AsyncAPI example shows."""
     created_at_ms: bool = False
     """Order events' created_at in Unix ms (seen in a nautilus fixture) instead of seconds."""
+    batch_best_prices: str = "entry"
+    """best_bid/best_ask of a price_change that changes several levels at once (a trade
+    sweeping levels): "entry" = one frame, each entry the best prices right after its own level;
+    "post" = one frame per level, same timestamp, EVERY entry the best prices after the whole
+    batch, as in the live capture nautilus_trader ws_market_price_change_crossing_burst.json
+    (2026-09-29), so a client cross-checking entry by entry sees a transient mismatch."""
+    empty_side: str = "empty"
+    """price_change best price of an empty side: "empty" = "" (ts-sdk bindings); "bound" = "0"
+    for no bid and "1" for no ask, as Polymarket's docs price_change example shows. No capture
+    settles which the live service sends today."""
     close_timeout: float = 2.0
     """Seconds the mock waits for the client's close frame after sending its own."""
     page_size: int = 100

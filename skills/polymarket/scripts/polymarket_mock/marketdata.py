@@ -45,11 +45,15 @@ class MarketData:
     ) -> None:
         self._generator = random.Random(seed)
         self._change_count = 0
+        self._print_count = 0
         self._ids = random.Random(f"{seed}-ids")
         self._activity = random.Random(f"{seed}-activity")
         # Wire timestamps are Unix ms; the server replaces this with its loop-anchored clock.
         self.clock: Callable[[], int] = clock or (lambda: int(time.time() * 1000))
         self.book_depth = book_depth
+        # How a price_change reports best prices; see `_update` (MockConfig documents both).
+        self.batch_best_prices = "entry"
+        self.empty_side = "empty"
         self.default_owner = default_owner
         self.addresses: dict[str, str] = {}
         self.markets: list[Market] = []
@@ -83,8 +87,12 @@ class MarketData:
         raise KeyError(condition_id)
 
     def snapshot(self, asset_id: str, timestamp: int | None = None) -> dict[str, Any]:
-        """The current `book` event of a token."""
+        """The current WebSocket `book` event of a token, as the initial dump sends it."""
         return self.books[asset_id].snapshot(self.clock() if timestamp is None else timestamp)
+
+    def summary(self, asset_id: str, timestamp: int | None = None) -> dict[str, Any]:
+        """The full book summary of a token (REST ``/book`` plus event_type; every hashed field)."""
+        return self.books[asset_id].summary(self.clock() if timestamp is None else timestamp)
 
     # ----------------------------------------------------------------- publishing
     def _emit_market(self, event: dict[str, Any]) -> None:
@@ -119,6 +127,18 @@ class MarketData:
         mirrored = self._user_size[(other, flip_side(side), mirror_price(price))]
         return self.books[asset_id].size_at(side, price) - mine - mirrored
 
+    def _best(self, book: Book) -> tuple[Decimal | None, Decimal | None]:
+        """best_bid/best_ask for a price_change entry: None (sent as "") for an empty side, or
+        with ``empty_side="bound"`` the price bound beyond the range, "0" for no bid and "1" for
+        no ask, as in Polymarket's docs price_change example (tests/wire/corpus/docs/
+        market-channel_price_change.json): best_ask "1" beside a lone bid, best_bid "0" beside a
+        lone ask."""
+        bid, ask = book.best_bid, book.best_ask
+        if self.empty_side == "bound":
+            bid = Decimal(0) if bid is None else bid
+            ask = Decimal(1) if ask is None else ask
+        return bid, ask
+
     def _apply(self, asset_id: str, side: str, price: Decimal, size: Decimal, ts: int) -> list:
         """Set a level and its mirror; one price_change entry each.
 
@@ -136,6 +156,7 @@ class MarketData:
         ):
             book = self.books[token]
             book.set_level(token_side, token_price, size)
+            best_bid, best_ask = self._best(book)
             entries.append(
                 messages.price_change_entry(
                     asset_id=token,
@@ -143,8 +164,8 @@ class MarketData:
                     size=book.size_at(token_side, token_price),
                     side=token_side,
                     hash=change_hash,
-                    best_bid=book.best_bid,
-                    best_ask=book.best_ask,
+                    best_bid=best_bid,
+                    best_ask=best_ask,
                 )
             )
         return entries
@@ -153,8 +174,20 @@ class MarketData:
         """Apply (asset, side, price, new size) levels: price_change, tick and best_bid_ask."""
         ts = self.clock()
         before = {t: (self.books[t].best_bid, self.books[t].best_ask) for t in market.token_ids}
-        entries = [e for level in levels for e in self._apply(*level, ts)]
-        if entries:
+        batch = [self._apply(*level, ts) for level in levels]
+        if self.batch_best_prices == "post" and len(batch) > 1:
+            # Live trade batch (nautechsystems/nautilus_trader crates/adapters/polymarket/
+            # test_data/ws_market_price_change_crossing_burst.json @7b766f88, 2026-09-29): one
+            # price_change per level, same timestamp, and EVERY entry carries its token's best
+            # prices after the whole batch, not after its own level.
+            after = {t: self._best(self.books[t]) for t in market.token_ids}
+            for entries in batch:
+                for entry in entries:
+                    bid, ask = after[entry["asset_id"]]
+                    entry.update(best_bid=messages.fmt(bid), best_ask=messages.fmt(ask))
+                self._emit_market(messages.price_change_event(market.condition_id, entries, ts))
+        elif batch:
+            entries = [entry for entries in batch for entry in entries]
             self._emit_market(messages.price_change_event(market.condition_id, entries, ts))
         self._check_tick(market, ts)
         for token in market.token_ids:
@@ -195,9 +228,19 @@ class MarketData:
                 )
 
     def _trade_prints(self, asset_id: str, taker_side: str, price: Decimal, size: Decimal, ts):
-        """After a match: `last_trade_price` for the traded token, then both `book`s."""
+        """After a match: `last_trade_price` for the traded token, then both `book`s.
+
+        The books are post-trade books: no tick_size and no last_trade_price (closing book of
+        the 2026-09-29 crossing burst capture; see `messages.ws_book_event`).
+        """
         market = self._market_of[asset_id]
         self.books[asset_id].last_trade_price = price
+        # Every 2026 last_trade_price seen carries the settlement transaction hash (docs
+        # example; michaelbooth1/weather docs/roadmap/execution-tape-pilot-2026-08-10-trades.jsonl
+        # @82fba8ac): 0x + 64 hex, derived here so the id streams stay as they were.
+        self._print_count += 1
+        seed = f"{market.condition_id}:{asset_id}:{ts}:{self._print_count}"
+        transaction_hash = "0x" + hashlib.sha256(seed.encode()).hexdigest()
         self._emit_market(
             messages.last_trade_price_event(
                 asset_id=asset_id,
@@ -207,10 +250,11 @@ class MarketData:
                 side=taker_side,
                 fee_rate_bps=0,
                 timestamp=ts,
+                transaction_hash=transaction_hash,
             )
         )
         for token in market.token_ids:
-            self._emit_market(self.books[token].snapshot(ts))
+            self._emit_market(self.books[token].snapshot(ts, after_trade=True))
 
     # ----------------------------------------------------------------- activity
     def step(self, subscribed: set[str]) -> None:
@@ -281,5 +325,7 @@ class MarketData:
                 winning_asset_id=winner,
                 winning_outcome=winning_outcome,
                 timestamp=self.clock(),
+                question=market.question,
+                slug=market.slug,
             )
         )

@@ -24,6 +24,8 @@ __all__ = [
     "MarketRequest",
     "UserRequest",
     "book_event",
+    "ws_book_event",
+    "REST_ONLY_BOOK_FIELDS",
     "price_change_entry",
     "price_change_event",
     "last_trade_price_event",
@@ -83,7 +85,8 @@ def book_event(
     last_trade_price: Number | None,
     hash: str,
 ) -> dict[str, Any]:
-    """A `book` snapshot; key order is the hash payload's order (see `book.summary_hash`)."""
+    """A full book summary (REST shape plus event_type); key order is the hash payload's (see
+    `book.summary_hash`). What goes on the WebSocket is `ws_book_event` of it."""
     return {
         "market": market,
         "asset_id": asset_id,
@@ -97,6 +100,26 @@ def book_event(
         "last_trade_price": fmt(last_trade_price),
         "event_type": "book",
     }
+
+
+# No WebSocket `book` in the corpus carries these; REST GET /book does
+# (nautechsystems/nautilus_trader crates/adapters/polymarket/test_data/
+# clob_book_response_empty_ask.json @078ff030, 2026-08-03, vs ws_book_snapshot_captured.json
+# @648970ce and ws_market_price_change_crossing_burst.json @7b766f88). The hash still covers them.
+REST_ONLY_BOOK_FIELDS = ("min_order_size", "neg_risk")
+# A `book` sent after a trade lacks these too (closing book of the crossing burst above,
+# 2026-09-29), while the initial dump carries both (opening book of the burst; the captured book).
+TRADE_BOOK_OMITS = ("tick_size", "last_trade_price")
+_AFTER_TRADE_ORDER = ("market", "asset_id", "bids", "asks", "hash", "timestamp", "event_type")
+
+
+def ws_book_event(summary: dict[str, Any], *, after_trade: bool = False) -> dict[str, Any]:
+    """The WebSocket `book` of a full book summary (`book_event`): REST-only fields dropped;
+    ``after_trade`` also drops tick_size and last_trade_price and uses the key order of the
+    captured post-trade book. Hash unchanged."""
+    if after_trade:
+        return {key: summary[key] for key in _AFTER_TRADE_ORDER}
+    return {k: v for k, v in summary.items() if k not in REST_ONLY_BOOK_FIELDS}
 
 
 def price_change_entry(
@@ -188,6 +211,9 @@ def best_bid_ask_event(
     }
 
 
+MOCK_DESCRIPTION = "A generated market of the bundled mock."
+
+
 def new_market_event(
     *,
     id: str,
@@ -198,24 +224,42 @@ def new_market_event(
     outcomes: list[str],
     tick_size: Number,
     timestamp: int,
+    description: str = MOCK_DESCRIPTION,
+    event_message: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A `new_market` (custom feature; global, not tied to subscribed assets)."""
+    """A `new_market` (custom feature; global, not tied to subscribed assets).
+
+    Every field of Polymarket's docs example (nautechsystems/nautilus_trader
+    crates/adapters/polymarket/test_data/ws_market_new_market_msg.json @08c60d8f), in its order;
+    the sports fields are "" as there for a non-sports market.
+    """
     return {
         "event_type": "new_market",
         "id": id,
         "question": question,
         "market": market,
         "slug": slug,
-        "description": "A generated market of the bundled mock.",
+        "description": description,
         "assets_ids": list(assets_ids),
         "outcomes": list(outcomes),
+        "event_message": event_message or mock_event_message(id, slug, question, description),
         "timestamp": str(timestamp),
         "tags": ["mock"],
         "condition_id": market,
         "active": True,
         "clob_token_ids": list(assets_ids),
+        "sports_market_type": "",
+        "line": "",
+        "game_start_time": "",
         "order_price_min_tick_size": fmt(tick_size),
+        "group_item_title": question,
     }
+
+
+def mock_event_message(id: str, slug: str, title: str, description: str) -> dict[str, str]:
+    """The `event_message` object of new_market/market_resolved for a mock market (the mock
+    has one event per market; its id is the market's)."""
+    return {"id": id, "ticker": slug, "slug": slug, "title": title, "description": description}
 
 
 def market_resolved_event(
@@ -226,18 +270,30 @@ def market_resolved_event(
     winning_asset_id: str,
     winning_outcome: str,
     timestamp: int,
+    question: str | None = None,
+    slug: str | None = None,
+    description: str = MOCK_DESCRIPTION,
 ) -> dict[str, Any]:
-    """A `market_resolved` (custom feature)."""
-    return {
-        "event_type": "market_resolved",
-        "id": id,
-        "market": market,
-        "assets_ids": list(assets_ids),
-        "winning_asset_id": winning_asset_id,
-        "winning_outcome": winning_outcome,
-        "timestamp": str(timestamp),
-        "tags": ["mock"],
-    }
+    """A `market_resolved` (custom feature).
+
+    The AsyncAPI example's fields plus, when `question` and `slug` are given, the docs page
+    example's question, slug, description and event_message (docs page market-channel,
+    example under "market_resolved Message"; see tests/wire/corpus/docs/
+    market-channel_market_resolved.json). That example has no tags; the AsyncAPI one has.
+    """
+    event: dict[str, Any] = {"event_type": "market_resolved", "id": id}
+    if question is not None and slug is not None:
+        event.update(question=question, market=market, slug=slug, description=description)
+    event.update(
+        market=market,
+        assets_ids=list(assets_ids),
+        winning_asset_id=winning_asset_id,
+        winning_outcome=winning_outcome,
+    )
+    if question is not None and slug is not None:
+        event["event_message"] = mock_event_message(id, slug, question, description)
+    event.update(timestamp=str(timestamp), tags=["mock"])
+    return event
 
 
 def order_event(order: dict[str, Any], kind: str, timestamp: int) -> dict[str, Any]:

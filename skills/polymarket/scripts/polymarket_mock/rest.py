@@ -82,7 +82,7 @@ class RestApi:
             token = query.get("token_id", "")
             if token not in self.exchange.books:
                 return _error(404, "No orderbook exists for the requested token id")
-            book = self.exchange.snapshot(token)
+            book = self.exchange.summary(token)
             book.pop("event_type")
             return 200, book
         if path in ("/data/orders", "/data/trades") or path.startswith("/data/order/"):

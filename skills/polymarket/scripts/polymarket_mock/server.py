@@ -56,6 +56,15 @@ class MockPolymarket:
         )
         self.exchange.transaction_hash_at_match = self.config.transaction_hash_at_match
         self.exchange.created_at_ms = self.config.created_at_ms
+        for name, allowed in (
+            ("batch_best_prices", ("entry", "post")),
+            ("empty_side", ("empty", "bound")),
+        ):
+            if getattr(self.config, name) not in allowed:
+                raise ValueError(
+                    f"{name} must be one of {allowed}, got {getattr(self.config, name)!r}"
+                )
+            setattr(self.exchange, name, getattr(self.config, name))
         self.connections: list[ConnectionRecord] = []
         self.handshakes: list[HandshakeRecord] = []
         self._live: dict[int, Connection] = {}
@@ -97,8 +106,9 @@ class MockPolymarket:
         return self.accounts.default
 
     def book(self, asset_id: str) -> dict[str, Any]:
-        """The mock's own current book of a token as a wire `book` event (with hash)."""
-        return self.exchange.snapshot(asset_id)
+        """The mock's own current full book summary of a token (hash included): the WebSocket
+        `book` fields plus the REST-only min_order_size and neg_risk the hash covers."""
+        return self.exchange.summary(asset_id)
 
     def client_env(self) -> dict[str, str]:
         """Environment for a client program pointed at this mock (holds the secrets)."""
