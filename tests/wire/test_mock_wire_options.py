@@ -107,3 +107,33 @@ def test_unknown_option_values_are_refused():
         MockPolymarket(MockConfig(batch_best_prices="after"))
     with pytest.raises(ValueError, match="empty_side"):
         MockPolymarket(MockConfig(empty_side="none"))
+
+
+async def test_the_command_line_sets_both_options(monkeypatch):
+    """--batch-best-prices and --empty-side reach the MockConfig the CLI serves with."""
+    from polymarket_mock import cli
+
+    seen: list[MockConfig] = []
+
+    class Stop(Exception):
+        pass
+
+    class Recorder:
+        def __init__(self, config: MockConfig) -> None:
+            seen.append(config)
+
+        async def __aenter__(self):
+            raise Stop
+
+        async def __aexit__(self, *exc: object) -> None:
+            return None
+
+    monkeypatch.setattr(cli, "MockPolymarket", Recorder)
+    args = cli.build_parser().parse_args(["--batch-best-prices", "post", "--empty-side", "bound"])
+    with pytest.raises(Stop):
+        await cli.serve(args)
+    assert (seen[0].batch_best_prices, seen[0].empty_side) == ("post", "bound")
+    defaults = cli.build_parser().parse_args([])
+    assert (defaults.batch_best_prices, defaults.empty_side) == ("entry", "empty")
+    help_text = cli.build_parser().format_help()
+    assert "--batch-best-prices" in help_text and "--empty-side" in help_text

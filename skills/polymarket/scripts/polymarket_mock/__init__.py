@@ -15,9 +15,19 @@ Where the reference is silent, the mock makes a choice and says so here:
 * A price_change entry's ``hash`` is an opaque SHA-1 per change: the AsyncAPI calls it the "hash
   of the order that caused this change", so it cannot be recomputed from the book and clients
   must not try. ``book`` hashes are reproducible: a client that applies ``book`` +
-  ``price_change`` (+ ``tick_size_change``/``last_trade_price``) in order can recompute the next
-  ``book``'s hash. After a trade the mock sends price_change, last_trade_price, then a fresh
-  ``book`` for both tokens of the market.
+  ``price_change`` (+ ``tick_size_change``/``last_trade_price``) in order, and takes
+  ``min_order_size``/``neg_risk`` from REST ``/book``, can recompute the next ``book``'s hash.
+  After a trade the mock sends price_change, last_trade_price, then a fresh ``book`` for both
+  tokens of the market.
+* Observed (tests/wire/corpus, nautilus_trader captures 2026-08/09): no WebSocket ``book``
+  carries ``min_order_size`` or ``neg_risk`` (REST ``/book`` does; the hash covers them), and a
+  post-trade ``book`` lacks ``tick_size`` and ``last_trade_price`` too (the initial dump has
+  both). ``last_trade_price`` carries a ``transaction_hash`` (2026 captures, docs example).
+* Observed (same corpus, 2026-09-29): a trade batch arrives as one price_change per level with
+  one timestamp, every entry carrying the best prices AFTER the batch. The mock's default sends
+  one frame with the running best prices per entry; ``MockConfig.batch_best_prices="post"`` /
+  ``--batch-best-prices post`` sends the live shape. An empty side is "" by default (ts-sdk);
+  ``empty_side="bound"`` / ``--empty-side bound`` sends "0"/"1" as the docs example does.
 * The No book mirrors the Yes book; one price_change frame carries both tokens' entries, and a
   connection receives only the entries of assets it subscribed to.
 * Trades use ``match_time`` (sources disagree; ``matchtime`` also exists on the wire - clients

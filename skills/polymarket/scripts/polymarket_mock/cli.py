@@ -129,6 +129,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="order events' created_at in Unix milliseconds, as a nautilus fixture shows "
         "(default: seconds, as the docs)",
     )
+    add(
+        "--batch-best-prices",
+        default="entry",
+        choices=["entry", "post"],
+        help="best_bid/best_ask in a price_change that moves several levels (a sweep): entry = "
+        "one frame, each entry after its own level (default); post = one frame per level, same "
+        "timestamp, every entry after the whole batch, as a 2026-09 live capture shows",
+    )
+    add(
+        "--empty-side",
+        default="empty",
+        choices=["empty", "bound"],
+        help='price_change best price of an empty side: empty = "" (default, ts-sdk); bound = '
+        '"0" for no bid and "1" for no ask, as the docs example (no capture settles which)',
+    )
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return parser
 
@@ -177,6 +192,8 @@ async def serve(args: argparse.Namespace) -> None:
         binary_frames=args.binary_frames,
         transaction_hash_at_match=args.tx_hash_at_match,
         created_at_ms=args.created_at_ms,
+        batch_best_prices=args.batch_best_prices,
+        empty_side=args.empty_side,
         credentials=credentials,
     )
     stop = asyncio.Event()
