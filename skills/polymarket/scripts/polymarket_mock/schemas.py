@@ -99,6 +99,10 @@ _BOOK = {
     "asks": (_level_list, REQ),
     "timestamp": (_ts, REQ),
     "hash": (_text_or_null, OPT),
+    # tick_size/last_trade_price: on initial dumps, absent from post-trade books; min_order_size/
+    # neg_risk: on no captured WebSocket book, only REST /book (ts-sdk accepts all four).
+    # tests/wire/corpus: nautechsystems/nautilus_trader crates/adapters/polymarket/test_data/
+    # ws_market_price_change_crossing_burst.json @7b766f88, ws_book_snapshot_captured.json @648970ce
     "tick_size": (_num, OPT),
     "min_order_size": (_num, OPT),
     "neg_risk": (_bool, OPT),
@@ -110,6 +114,8 @@ _PRICE_CHANGE_ENTRY = {
     "size": (_num, REQ),
     "side": (_SIDE, REQ),
     "hash": (_text, REQ),
+    # An empty side: "" (ts-sdk bindings) or the bound "0"/"1" (docs example, tests/wire/corpus/
+    # docs/market-channel_price_change.json): all are decimal strings or "".
     "best_bid": (_num_or_empty, OPT),
     "best_ask": (_num_or_empty, OPT),
 }
@@ -187,7 +193,10 @@ _TRADE_FIELDS = {
     "owner": (_text, REQ),
     "trade_owner": (_text, OPT),
     "maker_address": (_text, OPT),
+    # Set already on MATCHED (nautilus_trader ws_messages/user_trade2.json @1a68ec40), "" or null
+    # before (AsyncAPI, 2026 docs example).
     "transaction_hash": (_text_or_null, OPT),
+    # An integer; 2024 captures had "0" (user_trade1.json @edfa2b0a): an old shape, rejected.
     "bucket_index": (_int, OPT),
     "maker_orders": (_nested("maker_order", many=True), OPT),
     "trader_side": (_enum("TAKER", "MAKER"), OPT),
@@ -253,6 +262,8 @@ SCHEMAS: dict[str, dict[str, tuple[Check, bool]]] = {
         "side": (_SIDE, REQ),
         "fee_rate_bps": (_num_or_empty, OPT),
         "timestamp": (_ts, REQ),
+        # Every 2026 capture has it (michaelbooth1/weather execution-tape-pilot-2026-08-10-
+        # trades.jsonl @82fba8ac); a 2024 one lacks it (nautilus_trader last_trade_price.json).
         "transaction_hash": (_text_or_null, OPT),
     },
     "best_bid_ask": {
@@ -299,6 +310,9 @@ SCHEMAS: dict[str, dict[str, tuple[Check, bool]]] = {
         "timestamp": (_ts, REQ),
         "event_message": (_nested("event_message", many=False), OPT),
         "tags": (_str_list, OPT),
+        # The docs page example (not the AsyncAPI one) adds question, slug, description and
+        # event_message; its table also lists outcomes (tests/wire/corpus/docs/
+        # market-channel_market_resolved.json).
         "question": (_text, OPT),
         "slug": (_text, OPT),
         "description": (_text, OPT),
