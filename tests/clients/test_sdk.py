@@ -12,7 +12,8 @@ background thread, and judges the SDK's output against what the mock recorded an
 * the heartbeat: over 36 s (past the SDK's 30 s staleness limit) the SDK sends text ``PING``
   every 10 s on both sockets, the mock answers each with ``PONG``, and nothing reconnects;
 * REST: a client created from existing credentials (``GET /auth/api-keys`` check), one that
-  derives them over L1, open orders, account trades, order books.
+  derives them over L1, open orders, account trades, order books;
+* a finding pinned: the SDK drops the live FOK-kill order shape (``size_matched`` "").
 
 Without .venv-sdk/ the tests skip, naming ``make sdk``; in CI (CI=true) they fail instead.
 """
@@ -394,6 +395,37 @@ def test_client_that_derives_its_key_sees_user_events(sdk_python: Path):
             rest = driver.kind("rest")
             assert rest["api_keys"] == [client["api_key"]]
             assert [o["id"] for o in rest["open_orders"]] == [order["order_id"]]
+            assert driver.finish() == 0
+        finally:
+            driver.kill()
+
+
+def test_the_sdk_drops_the_live_fok_kill_shape(sdk_python: Path):
+    """A finding, not a mock defect: a killed FOK order as captured live (reference §9:
+    ``size_matched`` "" and ``created_at`` "", ws_user_order_fok_killed.json), which the mock
+    sends for /_mock/fok, is dropped by polymarket-client 0.14.0, whose UserOrderPayload needs
+    a decimal size_matched. If a newer pin parses it, this test fails: update the report."""
+    with ThreadedMock(activity_interval=None) as mock:
+        driver = Driver(sdk_python, mock, "--user")
+        try:
+            driver.kind("subscribed")
+            mock.run(
+                mock.mock.wait_for,
+                lambda m: any(r.channel == "user" and r.authenticated for r in m.connections),
+            )
+            asset = mock.mock.asset_ids[0]
+            best_ask = _http(mock, "/book", token_id=asset)["asks"][-1]["price"]
+            killed = _http(
+                mock, "/_mock/fok", asset_id=asset, side="BUY", price=best_ask, size="100000"
+            )
+            assert killed["trade_id"] is None
+            dropped = "dropped 1 malformed user event"
+            driver.wait_for(lambda line: dropped in line.get("message", ""))
+            sent = mock.call(
+                lambda: [r.data_frames_sent for r in mock.mock.connections if r.channel == "user"]
+            )
+            assert sent == [1], "the mock sent one order event"
+            assert driver.events("user") == [], "the SDK yielded nothing for it"
             assert driver.finish() == 0
         finally:
             driver.kill()
