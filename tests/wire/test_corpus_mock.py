@@ -10,7 +10,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+import json
+import urllib.request
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -176,3 +179,22 @@ async def test_mock_produces_every_current_shape(mock_factory):
             if all(path not in shape for shape in mine_shapes):
                 problems.append(f"{kind}: live frames send {path!r} at times; the mock never does")
     assert problems == [], "\n".join(problems)
+
+
+async def test_rest_book_has_the_captured_rest_fields(mock_factory):
+    """REST GET /book keeps what WebSocket books lack (min_order_size, neg_risk): same field
+    set and value types as the 2026-08 capture of the public endpoint."""
+    (entry,) = [e for e in corpus.entries() if e.get("schema") == "rest_book"]
+    (real,) = corpus.frames(entry)
+    async with mock_factory(activity_interval=None) as mock:
+        url = f"{mock.http_url}/book?token_id={mock.asset_ids[0]}"
+
+        def get() -> dict[str, Any]:
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            with opener.open(url, timeout=5) as reply:
+                return json.loads(reply.read())
+
+        mine = await asyncio.to_thread(get)
+    assert {k: type(v).__name__ for k, v in mine.items()} == {
+        k: type(v).__name__ for k, v in real.items()
+    }
