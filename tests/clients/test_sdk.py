@@ -210,7 +210,8 @@ class Session:
 
 def _trade(mock: ThreadedMock) -> None:
     """Drive the account through the HTTP control endpoint: place, fill, walk trades MATCHED to
-    CONFIRMED, take liquidity, RETRYING to FAILED, cancel, and leave one order LIVE."""
+    CONFIRMED, take liquidity, RETRYING to FAILED, cancel, leave two orders LIVE; then a tick
+    size change on the second market."""
     yes_a, no_a = mock.mock.markets[0].token_ids
     yes_b, no_b = mock.mock.markets[1].token_ids
 
@@ -230,6 +231,7 @@ def _trade(mock: ThreadedMock) -> None:
     price = mock.call(resting_buy_price, mock.mock, no_b)
     control("order", asset_id=no_b, side="BUY", price=price, size="25")
     control("order", asset_id=no_a, side="BUY", price="0.01", size="10")
+    control("tick", market=mock.mock.markets[1].condition_id, tick_size="0.001")
 
 
 @pytest.fixture(scope="module")
@@ -302,7 +304,8 @@ def test_market_stream_books_equal_rest_book(session: Session):
     """Each asset's book, replayed from the SDK's parsed book and price_change events, equals the
     mock's REST /book, and so does the SDK's own REST read of it."""
     events = session.driver.events("market")
-    assert {e["type"] for e in events} >= {"book", "price_change", "last_trade_price"}
+    kinds = {"book", "price_change", "last_trade_price", "tick_size_change"}
+    assert {e["type"] for e in events} == kinds
     streamed = _replay_books(events)
     assert set(streamed) == set(session.rest_books), "an initial book for every asset"
     sdk_rest = {book["asset_id"]: book for book in session.driver.kind("rest")["books"]}
