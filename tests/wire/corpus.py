@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CORPUS", "MANIFEST", "entries", "current", "old", "path", "frames", "wire"]
+__all__ = ["CORPUS", "MANIFEST", "entries", "current", "old", "path", "frames", "events", "wire"]
 
 CORPUS = Path(__file__).parent / "corpus"
 MANIFEST = CORPUS / "manifest.json"
@@ -50,3 +50,15 @@ def frames(entry: dict[str, Any]) -> list[dict[str, Any]]:
     for item in items:
         flat.extend(item if isinstance(item, list) else [item])
     return flat
+
+
+def events(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """`frames`, with `event_type` put back where the publisher stored a frame without it.
+
+    An entry whose ``schema`` names an event (e.g. ``ws_user_order_venue_cancel.json``:
+    "order") says which; REST entries (``rest_*`` schemas) are returned unchanged.
+    """
+    schema = entry.get("schema", "")
+    if not schema or schema.startswith("rest_"):
+        return frames(entry)
+    return [f if "event_type" in f else {"event_type": schema, **f} for f in frames(entry)]

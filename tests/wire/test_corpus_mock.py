@@ -31,14 +31,7 @@ RECENT = datetime.date(2025, 9, 15)
 
 
 def _frames(entry: dict[str, Any]) -> list[dict[str, Any]]:
-    """An entry's frames; a frame stored without event_type gets the entry's schema name."""
-    schema = entry.get("schema", "")
-    if schema.startswith("rest_"):
-        return corpus.frames(entry)
-    return [
-        {"event_type": schema, **f} if schema and "event_type" not in f else f
-        for f in corpus.frames(entry)
-    ]
+    return corpus.events(entry)
 
 
 @pytest.mark.parametrize("entry", CURRENT, ids=[e["file"] for e in CURRENT])
