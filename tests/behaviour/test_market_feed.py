@@ -11,6 +11,8 @@ import pytest
 from market_feed import MAX_ASSETS_PER_CONNECTION, MarketFeed, MarketFeedPool, shard
 from robust_ws import FatalHandshakeError
 
+from tests.faults.rig import assert_books_match_mock
+
 pytestmark = pytest.mark.looptime
 
 
@@ -42,13 +44,6 @@ async def settled(mock) -> None:
     """Let every frame the mock queued reach the client (activity ticks are 1 s apart)."""
     await mock.flush()
     await asyncio.sleep(0.01)
-
-
-def assert_books_match_mock(mock, feed: MarketFeed) -> None:
-    for asset in feed.subscribed_assets:
-        book, server = feed.books[asset], mock.book(asset)
-        assert not book.awaiting_snapshot, asset
-        assert book.compute_hash(server["timestamp"]) == server["hash"], asset
 
 
 def test_shard_splits_into_groups_of_at_most_200():

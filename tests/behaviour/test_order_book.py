@@ -167,6 +167,14 @@ async def _drain(ws, books: dict[str, OrderBook], idle: float = 0.05) -> None:
                 books[event["asset_id"]].apply_tick_size_change(event)
 
 
+def _books_for(mock) -> dict[str, OrderBook]:
+    """A book per asset, knowing the REST-only fields the hash covers (as read from /book)."""
+    books = {asset: OrderBook(asset) for asset in mock.asset_ids}
+    for asset, book in books.items():
+        book.learn_rest_fields(mock.book(asset))
+    return books
+
+
 def _assert_same_as_mock(mock, books: dict[str, OrderBook]) -> None:
     for asset, book in books.items():
         server = mock.book(asset)
@@ -180,7 +188,7 @@ async def test_book_follows_the_mock_through_deltas_and_trades(mock_factory):
     """Snapshot + price_change + trades reproduce the mock's own book and its hash."""
     async with mock_factory(activity_interval=1.0) as mock:
         assets = mock.asset_ids
-        books = {asset: OrderBook(asset) for asset in assets}
+        books = _books_for(mock)
         async with connect(f"{mock.url}/ws/market", proxy=None) as ws:
             await ws.send(
                 json.dumps({"type": "market", "assets_ids": assets, "initial_dump": True})
@@ -203,7 +211,7 @@ async def test_deltas_before_a_fresh_snapshot_are_dropped(mock_factory):
     """A reset book ignores price_change until a new `book`, then matches the mock again."""
     async with mock_factory(activity_interval=1.0) as mock:
         asset = mock.asset_ids[0]
-        book = OrderBook(asset)
+        book = _books_for(mock)[asset]
         async with connect(f"{mock.url}/ws/market", proxy=None) as ws:
             await ws.send(json.dumps({"type": "market", "assets_ids": [asset]}))
             await _drain(ws, {asset: book})

@@ -140,6 +140,7 @@ def assert_books_match_mock(mock: Any, feed: MarketFeed) -> None:
     for asset in feed.subscribed_assets:
         book, server = feed.books[asset], mock.book(asset)
         assert not book.awaiting_snapshot, f"{asset[:12]}: still awaiting its snapshot"
+        book.learn_rest_fields(server)  # as a client would from REST /book
         assert book.compute_hash(server["timestamp"]) == server["hash"], f"{asset[:12]} differs"
 
 

@@ -156,6 +156,8 @@ async def test_bad_market_input_costs_one_line_and_nothing_else(caplog, name):
         task = asyncio.create_task(feed.run())
         try:
             await asyncio.sleep(5)  # the snapshot and the bad frames are in; activity is not
+            for asset in script.assets:
+                feed.books[asset].learn_rest_fields(script.exchange.summary(asset))
             unchanged = {
                 a: feed.books[a].compute_hash(s["timestamp"]) == s["hash"]
                 for a, s in zip(script.assets, script.snapshots, strict=True)
