@@ -13,10 +13,12 @@ Where the reference is silent, the mock makes a choice and says so here:
 
 * Book levels are listed best LAST (bids ascending, asks descending), as in the live capture.
 * A price_change entry's ``hash`` is an opaque SHA-1 per change: the AsyncAPI calls it the "hash
-  of the order that caused this change", so it cannot be recomputed from the book and clients
-  must not try. ``book`` hashes are reproducible: a client that applies ``book`` +
-  ``price_change`` (+ ``tick_size_change``/``last_trade_price``) in order, and takes
-  ``min_order_size``/``neg_risk`` from REST ``/book``, can recompute the next ``book``'s hash.
+  of the order that caused this change". A 2026 capture shows instead the token's book hash
+  after the change (after the whole batch inside a trade batch); the mock does not reproduce
+  that yet, so clients must not rely on either. ``book`` hashes are reproducible: a client
+  that applies ``book`` + ``price_change`` (+ ``tick_size_change``/``last_trade_price``) in
+  order, and takes ``min_order_size``/``neg_risk`` from REST ``/book``, can recompute the next
+  ``book``'s hash.
   After a trade the mock sends price_change, last_trade_price, then a fresh ``book`` for both
   tokens of the market.
 * Observed (tests/wire/corpus, nautilus_trader captures 2026-08/09): no WebSocket ``book``

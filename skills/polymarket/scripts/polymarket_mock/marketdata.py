@@ -143,8 +143,10 @@ class MarketData:
         """Set a level and its mirror; one price_change entry each.
 
         An entry's `hash` is documented as the "Hash of the order that caused this change"
-        (AsyncAPI), not a book hash, so the mock sends an opaque SHA-1 per change and clients
-        must not try to recompute it.
+        (AsyncAPI); the mock sends an opaque SHA-1 per change. Observed otherwise: in the
+        2026-09-29 crossing-burst capture (tests/wire/corpus) 47 of 49 Yes-token entry hashes
+        equal that token's book hash right after the entry, and the two inside the trade batch
+        carry the post-batch book hash (tests/wire/test_book_hash.py). Not reproduced here yet.
         """
         other = self._market_of[asset_id].other(asset_id)
         self._change_count += 1
