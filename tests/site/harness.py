@@ -38,6 +38,21 @@ NAV_SOURCES = [
     "real-time/market-channel.md",
     "real-time/user-channel.md",
     "real-time/connection-management.md",
+    "modules/README.md",
+    *(
+        f"modules/{name}.md"
+        for name in (
+            "wire",
+            "robust_ws",
+            "order_book",
+            "market_feed",
+            "credentials",
+            "user_events",
+            "user_subscription",
+            "order_tracker",
+            "account_sync",
+        )
+    ),
 ]
 
 # Debian's Chromium on a machine with no network but loopback: without the background-networking

@@ -47,7 +47,7 @@ def test_strict_build_passes_without_warnings(site_build: SiteBuild):
 
 
 def test_nav_lists_the_pages_in_reading_order():
-    """The nav is SKILL.md, the credentials page, then the real-time pages in reading order."""
+    """The nav is SKILL.md, the credentials page, the real-time pages, then the module files."""
     config = load_config(str(MKDOCS_YML))
     assert _nav_sources(config["nav"]) == NAV_SOURCES
 

@@ -1,0 +1,139 @@
+"""scripts/export_modules.py: the modules readers take are the bytes the tests ran."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+
+import pytest
+import websockets
+
+from tests.fixtures.pack import TITLED_BLOCKS, pack_modules_dir
+from tests.pack.blocks import PACK_ROOT
+
+EXPORT = PACK_ROOT / "scripts" / "export_modules.py"
+# Modules a streaming client needs: with websockets alone they import and work.
+STREAMING = [
+    "wire",
+    "robust_ws",
+    "order_book",
+    "market_feed",
+    "credentials",
+    "user_events",
+    "user_subscription",
+    "order_tracker",
+]
+
+
+def export(*args: str, python: str = sys.executable) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([python, str(EXPORT), *args], capture_output=True, text=True)
+
+
+def exported_titles() -> set[str]:
+    return {
+        t
+        for t, b in TITLED_BLOCKS.items()
+        if b.kind == "module" and b.settings.get("export") != "no"
+    }
+
+
+def test_export_writes_every_module_byte_identical_to_what_the_tests_ran(tmp_path):
+    """Each exported file equals the block the harness imported, byte for byte."""
+    done = export(str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    written = {p.name for p in (tmp_path / "out").iterdir()}
+    assert written == exported_titles()
+    for title in written:
+        assert (tmp_path / "out" / title).read_bytes() == (pack_modules_dir / title).read_bytes()
+
+
+def test_only_brings_what_a_program_requires_in_dependency_order(tmp_path):
+    """--only user_stream.py writes it and its requires, each after what it imports."""
+    done = export(str(tmp_path), "--only", "user_stream.py")
+    assert done.returncode == 0, done.stderr
+    order = done.stdout.split(": ", 1)[1].split()
+    assert order[-1] == "user_stream.py"
+    assert set(order) == {"user_stream.py", *TITLED_BLOCKS["user_stream.py"].requires}
+    for position, title in enumerate(order):
+        for required in TITLED_BLOCKS[title].requires:
+            assert order.index(required) < position, (required, title)
+
+
+def test_bad_input_is_a_clear_error_that_writes_nothing(tmp_path):
+    """An unknown name, or a file that would change, stops the export before it writes."""
+    unknown = export(str(tmp_path / "a"), "--only", "order_books")
+    assert unknown.returncode != 0 and "no module 'order_books.py'" in unknown.stderr
+    assert not (tmp_path / "a").exists()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "wire.py").write_text("# mine\n")
+    kept = export(str(tmp_path / "b"))
+    assert kept.returncode != 0 and "--force" in kept.stderr
+    assert (tmp_path / "b" / "wire.py").read_text() == "# mine\n"
+    assert list((tmp_path / "b").iterdir()) == [tmp_path / "b" / "wire.py"]
+    assert export(str(tmp_path / "b"), "--force").returncode == 0
+    assert (tmp_path / "b" / "wire.py").read_bytes() == (pack_modules_dir / "wire.py").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def websockets_only_python(tmp_path_factory) -> str:
+    """A fresh virtual environment holding websockets and nothing else."""
+    where = tmp_path_factory.mktemp("venv")
+    venv.create(where, with_pip=True)
+    python = str(where / "bin" / "python")
+    pin = f"websockets=={websockets.__version__}"
+    done = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", pin], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    listed = subprocess.run([python, "-m", "pip", "list", "--format=freeze"], capture_output=True)
+    names = {line.split("==")[0].lower() for line in listed.stdout.decode().splitlines()}
+    assert names - {"pip", "setuptools", "wheel"} == {"websockets"}
+    return python
+
+
+def test_streaming_modules_run_in_a_venv_with_only_websockets(tmp_path, websockets_only_python):
+    """Exported files and the single-file bundle import there; a book and an event work."""
+    assert export(str(tmp_path / "pkg")).returncode == 0
+    (tmp_path / "one").mkdir()
+    bundle = str(tmp_path / "one" / "bundle.py")
+    refused = export("--single-file", bundle, "--only", "user_stream.py")
+    assert refused.returncode != 0 and "programs cannot be bundled" in refused.stderr
+    assert export("--single-file", bundle, "--only", ",".join(STREAMING)).returncode == 0
+    check = (
+        "import json, sys\n"
+        + "".join(f"import {name}\n" for name in STREAMING)
+        + "from order_book import OrderBook\n"
+        "from user_events import UserEventRouter\n"
+        "book = OrderBook('1')\n"
+        "book.apply_book({'bids': [{'price': '0.4', 'size': '5'}], 'asks': []})\n"
+        "assert book.best() is not None and str(book.best()[0]) == '0.4'\n"
+        "seen = []\n"
+        "UserEventRouter(on_other=seen.append).handle_message(json.dumps({'event_type': 'x'}))\n"
+        "assert seen and 'py_clob_client_v2' not in sys.modules\n"
+        "print('ok')\n"
+    )
+    for folder, prelude in ((tmp_path / "pkg", ""), (tmp_path / "one", "import bundle\n")):
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        done = subprocess.run(
+            [websockets_only_python, "-c", prelude + check],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0 and done.stdout == "ok\n", (folder, done.stderr)
+
+
+def test_export_help_explains_every_option():
+    """--help names the forms and what the modules need, for an agent that will not read code."""
+    done = export("--help")
+    assert done.returncode == 0
+    for word in ("DEST", "--single-file", "--only", "--list", "--force", "websockets"):
+        assert word in done.stdout
+    # Standard library only: it runs with site-packages switched off (-S) from the unpacked skill.
+    bare = subprocess.run(
+        [sys.executable, "-S", "-I", str(EXPORT), "--list"], capture_output=True, text=True
+    )
+    assert bare.returncode == 0 and "wire.py" in bare.stdout, bare.stderr
