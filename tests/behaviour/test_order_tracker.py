@@ -7,7 +7,8 @@ import copy
 import itertools
 from decimal import Decimal
 
-from account_sync import AccountSync, read_account
+import pytest
+from account_sync import AccountSync, ClobClientReader, read_account
 from credentials import Credentials, clob_client
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -445,7 +446,7 @@ def test_read_account_returns_what_the_gap_hid(threaded_mock):
 
     client = _rest_client(threaded_mock)
     snapshot = read_account(
-        client,
+        ClobClientReader(client),
         markets=[threaded_mock.mock.markets[0].condition_id],
         known_open=tracker.open_order_ids(),
         known=set(tracker.orders),
@@ -471,7 +472,8 @@ async def test_account_sync_reconciles_in_the_background(threaded_mock):
     order_id = threaded_mock.call(exchange.place_order, asset, "BUY", bid, "7")
     tracker = OrderTracker(owner=threaded_mock.mock.credentials.api_key)
     reported = []
-    sync = AccountSync(_rest_client(threaded_mock), tracker, on_change=reported.append)
+    reader = ClobClientReader(_rest_client(threaded_mock))
+    sync = AccountSync(reader, tracker, on_change=reported.append)
     await sync.on_connected()
     assert sync.syncs == 0, "on_connected must not block the receive loop"
     await sync.wait()
@@ -481,26 +483,26 @@ async def test_account_sync_reconciles_in_the_background(threaded_mock):
     assert sync._trades_after() == sync.synced_at - sync.trade_margin
 
 
-class FlakyClient:
-    """A REST client whose first calls fail, as during an outage."""
+class FlakyReader:
+    """An AccountReader whose first reads fail, as during an outage."""
 
     def __init__(self, failures: int):
         self.failures = failures
         self.calls = 0
 
-    def get_server_time(self):
+    def server_time(self):
         self.calls += 1
         if self.calls <= self.failures:
             raise ConnectionError("REST is down")
         return 1_782_753_400
 
-    def get_open_orders(self, params=None):
+    def open_orders(self, market):
         return [order_event(status="LIVE")]
 
-    def get_trades(self, params=None):
+    def trades(self, market, after):
         return []
 
-    def get_order(self, order_id):
+    def order(self, order_id):
         raise AssertionError("nothing to fetch singly")
 
 
@@ -508,7 +510,7 @@ async def test_account_sync_retries_until_rest_answers(caplog):
     """A failed sync is logged and retried after retry_delay until it succeeds."""
     tracker = OrderTracker(owner=OWNER)
     reported = []
-    sync = AccountSync(FlakyClient(2), tracker, on_change=reported.append, retry_delay=0.01)
+    sync = AccountSync(FlakyReader(2), tracker, on_change=reported.append, retry_delay=0.01)
     sync.schedule()
     await asyncio.wait_for(sync.wait(), 5)
     assert (sync.failures, sync.syncs) == (2, 1)
@@ -519,7 +521,7 @@ async def test_account_sync_retries_until_rest_answers(caplog):
 async def test_account_sync_reads_once_more_after_settle_delay():
     """With settle_delay, a good sync is followed by exactly one more read after that delay."""
     tracker = OrderTracker(owner=OWNER)
-    client = FlakyClient(0)
+    client = FlakyReader(0)
     sync = AccountSync(client, tracker, on_change=lambda change: None, settle_delay=0.05)
     sync.schedule()
     await asyncio.wait_for(sync.wait(), 5)
@@ -529,7 +531,7 @@ async def test_account_sync_reads_once_more_after_settle_delay():
 async def test_a_new_connect_replaces_a_sync_still_running():
     """schedule() cancels a sync in progress (from an older connection) and starts afresh."""
     tracker = OrderTracker(owner=OWNER)
-    sync = AccountSync(FlakyClient(10**6), tracker, retry_delay=3600)
+    sync = AccountSync(FlakyReader(10**6), tracker, retry_delay=3600)
     sync.schedule()
     await asyncio.sleep(0.05)
     first = sync._task
@@ -543,17 +545,17 @@ async def test_a_new_connect_replaces_a_sync_still_running():
 def test_read_account_asks_per_market_and_from_the_lookback():
     """With markets, every read is per market; the first trades read starts first_lookback ago."""
 
-    class Recording(FlakyClient):
+    class Recording(FlakyReader):
         def __init__(self):
             super().__init__(0)
             self.params = []
 
-        def get_open_orders(self, params=None):
-            self.params.append(("orders", params.market))
+        def open_orders(self, market):
+            self.params.append(("orders", market))
             return []
 
-        def get_trades(self, params=None):
-            self.params.append(("trades", params.market, params.after))
+        def trades(self, market, after):
+            self.params.append(("trades", market, after))
             return []
 
     client = Recording()
@@ -566,25 +568,108 @@ def test_read_account_asks_per_market_and_from_the_lookback():
     ]
 
 
+class FakeClobClient:
+    """The py-clob-client-v2 methods ClobClientReader calls, answering from fixed data."""
+
+    def __init__(self, time=1_782_753_400):
+        self.time = time
+
+    def get_server_time(self):
+        return self.time
+
+    def get_open_orders(self, params=None):
+        return []
+
+    def get_trades(self, params=None):
+        return []
+
+    def get_order(self, order_id):
+        from py_clob_client_v2.exceptions import PolyApiException
+
+        exc = PolyApiException(error_msg="order not found")
+        exc.status_code = 404
+        raise exc
+
+
 def test_read_account_skips_an_order_rest_does_not_know(caplog):
-    """A 404 for a single order is logged; the rest of the snapshot is still returned."""
-    from py_clob_client_v2.exceptions import PolyApiException
-
-    class Missing(FlakyClient):
-        def get_order(self, order_id):
-            exc = PolyApiException(error_msg="order not found")
-            exc.status_code = 404
-            raise exc
-
-    snapshot = read_account(Missing(0), known_open={"0xgone"}, known={"0xgone"})
+    """A 404 for a single order (py-clob-client-v2) is logged; the rest is still returned."""
+    reader = ClobClientReader(FakeClobClient())
+    snapshot = read_account(reader, known_open={"0xgone"}, known={"0xgone"})
     assert snapshot.orders == [] and "0xgone" in caplog.text
 
 
 def test_read_account_accepts_server_time_as_an_object():
     """GET /time may answer {"time": ...}; the snapshot still carries Unix seconds."""
+    reader = ClobClientReader(FakeClobClient({"time": 1_782_753_999}))
+    assert read_account(reader).server_time == 1_782_753_999
 
-    class ObjectTime(FlakyClient):
-        def get_server_time(self):
-            return {"time": 1_782_753_999}
 
-    assert read_account(ObjectTime(0)).server_time == 1_782_753_999
+# --- gaps, and REST reads between connects ----------------------------------------------
+
+
+async def _session(sync: AccountSync, hold: float) -> None:
+    """One connection as RobustConnection runs it: on_connected inside the reading task."""
+
+    async def reading() -> None:
+        await sync.on_connected()
+        await asyncio.sleep(hold)
+
+    await asyncio.create_task(reading())
+    await asyncio.sleep(0)  # the task's done callbacks run
+
+
+@pytest.mark.looptime
+async def test_without_a_reader_every_reconnect_reports_its_gap(caplog):
+    """WebSocket only: each connect after the first calls on_gap(start, end) in loop seconds,
+    from the end of the previous connection to the new subscription; nothing is read."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    gaps = []
+    sync = AccountSync(None, OrderTracker(owner=OWNER), on_gap=lambda a, b: gaps.append((a, b)))
+    await _session(sync, 10)  # connected 0..10
+    assert gaps == [] and not sync.connected
+    await asyncio.sleep(3)
+    await _session(sync, 20)  # down 10..13, connected 13..33
+    await asyncio.sleep(0.5)
+    await _session(sync, 1)  # down 33..33.5
+    assert [(a - start, b - start) for a, b in gaps] == [(10, 13), (33, 33.5)]
+    assert sync.gaps == 2 and sync.syncs == 0 and sync._task is None
+    assert "no REST reader" in caplog.text
+    with pytest.raises(RuntimeError, match="no REST reader"):
+        sync.schedule()
+
+
+@pytest.mark.looptime
+async def test_an_unseen_disconnect_counts_the_gap_from_the_previous_connect():
+    """If the end of a connection was never seen, the gap starts at its connect (the widest)."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    gaps = []
+    sync = AccountSync(None, OrderTracker(owner=OWNER), on_gap=lambda a, b: gaps.append((a, b)))
+    await sync.on_connected()  # from this long-lived task: its end is not seen
+    await asyncio.sleep(7)
+    await sync.on_connected()
+    assert [(a - start, b - start) for a, b in gaps] == [(0, 7)]
+    sync.on_disconnected()  # an explicit close hook
+    await asyncio.sleep(2)
+    await sync.on_connected()
+    assert [(a - start, b - start) for a, b in gaps][1] == (7, 9)
+
+
+async def test_with_a_reader_the_gap_is_reported_then_filled():
+    """With a reader, on_gap is still called on a reconnect, before the sync that fills it."""
+    events = []
+    sync = AccountSync(
+        FlakyReader(0),
+        OrderTracker(owner=OWNER),
+        on_change=lambda change: events.append(("change", change.id)),
+        on_gap=lambda a, b: events.append(("gap", sync.syncs)),
+        resync_interval=None,
+        offline_interval=None,
+    )
+    await _session(sync, 0)
+    await sync.wait()
+    await _session(sync, 0)
+    await sync.wait()
+    await sync.close()
+    assert events == [("change", "0xorder"), ("gap", 1)] and sync.syncs == 2

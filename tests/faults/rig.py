@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from account_sync import AccountSync
+from account_sync import AccountSync, ClobClientReader
 from credentials import Credentials, clob_client
 from market_feed import MarketFeed
 from order_tracker import OrderTracker
@@ -110,7 +110,8 @@ def user_stack(
         on_order=lambda event: on_change(tracker.apply_order(event)),
         on_trade=lambda event: on_change(tracker.apply_trade(event)),
     )
-    sync = AccountSync(clob_client(credentials, env), tracker, on_change=on_change)
+    reader = ClobClientReader(clob_client(credentials, env))
+    sync = AccountSync(reader, tracker, on_change=on_change)
     options.setdefault("name", "user")
     options.setdefault("data_timeout", None)
     options.setdefault("connect_kwargs", {"proxy": None})
