@@ -673,3 +673,127 @@ async def test_with_a_reader_the_gap_is_reported_then_filled():
     await sync.wait()
     await sync.close()
     assert events == [("change", "0xorder"), ("gap", 1)] and sync.syncs == 2
+
+
+class ClockedReader(FlakyReader):
+    """Records the loop time of every read (run in the loop: to_thread is patched)."""
+
+    def __init__(self, failures: int = 0):
+        super().__init__(failures)
+        self.read_at: list[float] = []
+
+    def server_time(self):
+        self.read_at.append(asyncio.get_running_loop().time())
+        return super().server_time()
+
+
+@pytest.fixture
+def to_thread_in_loop(monkeypatch):
+    """asyncio.to_thread as a plain call, so looptime's clock stays exact."""
+
+    async def call(function, /, *args, **kwargs):
+        return function(*args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "to_thread", call)
+
+
+@pytest.mark.looptime
+async def test_rest_is_read_again_on_a_timer_while_connected_and_while_down(to_thread_in_loop):
+    """Connected: a read every resync_interval after the last one. Down: the first read
+    offline_interval after the connection ended, then every offline_interval. A connect reads
+    at once and restarts the timer."""
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    reader = ClockedReader()
+    sync = AccountSync(
+        reader,
+        OrderTracker(owner=OWNER),
+        on_change=lambda change: None,
+        resync_interval=300,
+        offline_interval=60,
+    )
+    await _session(sync, 1000)  # connected 0..1000
+    await asyncio.sleep(150)  # down 1000..1150
+    await _session(sync, 400)  # connected 1150..1550
+    await asyncio.sleep(10)
+    await sync.close()
+    times = [round(t - t0, 3) for t in reader.read_at]
+    assert times == [0, 300, 600, 900, 1060, 1120, 1150, 1450]
+    assert sync.syncs == 8 and sync.failures == 0
+
+
+@pytest.mark.looptime
+async def test_timed_reads_off_and_a_failed_timed_read_retried(to_thread_in_loop):
+    """None turns the timers off; a timed read that fails is retried after retry_delay."""
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    reader = ClockedReader()
+    quiet = AccountSync(
+        reader,
+        OrderTracker(owner=OWNER),
+        on_change=lambda change: None,
+        resync_interval=None,
+        offline_interval=None,
+    )
+    await _session(quiet, 1000)
+    await asyncio.sleep(1000)
+    await quiet.close()
+    assert [round(t - t0) for t in reader.read_at] == [0]
+
+    t0 = loop.time()
+    reader = ClockedReader()
+    sync = AccountSync(
+        reader,
+        OrderTracker(owner=OWNER),
+        on_change=lambda change: None,
+        resync_interval=100,
+        offline_interval=None,
+        retry_delay=7,
+    )
+    session = asyncio.create_task(_session(sync, 200))
+    await asyncio.sleep(1)
+    reader.failures, reader.calls = 2, 0  # the next two reads fail
+    await session
+    await sync.close()
+    assert [round(t - t0) for t in reader.read_at] == [0, 100, 107, 114]
+    assert (sync.syncs, sync.failures) == (2, 2)
+
+
+@pytest.mark.looptime(end=600)
+async def test_a_robust_connection_reports_the_gap_it_really_had(mock_factory):
+    """On a real RobustConnection: on_gap's start is when the socket dropped, its end when the
+    new subscription was sent; with no reader nothing else happens."""
+    from robust_ws import RobustConnection
+    from user_subscription import UserSubscription
+
+    async with mock_factory(activity_interval=None) as mock:
+        loop = asyncio.get_running_loop()
+        gaps = []
+        sync = AccountSync(None, OrderTracker(owner=OWNER), on_gap=lambda a, b: gaps.append((a, b)))
+        subscription = UserSubscription(Credentials.from_env(mock.client_env()), [])
+        connection = RobustConnection(
+            mock.url + "/ws/user",
+            subscription.first_frame,
+            lambda text: None,
+            on_connected=sync.on_connected,
+            name="user",
+            data_timeout=None,
+            rng=lambda: 1.0,
+            backoff_base=0.5,
+            backoff_factor=2.0,
+            connect_kwargs={"proxy": None},
+        )
+        running = asyncio.create_task(connection.run())
+        await mock.wait_for(lambda m: sync.connected)
+        await asyncio.sleep(5)
+        mock.faults.reject_handshake(status=503, times=2, channel="user")
+        dropped = loop.time()
+        mock.faults.drop(channel="user")
+        await mock.wait_for(lambda m: sync.gaps == 1, 60)
+        connection.stop()
+        await asyncio.wait_for(running, 10)
+    ((start, end),) = gaps
+    assert 0 <= start - dropped < 0.1, "start: when the drop was seen"
+    # Two refused handshakes, then the third accepted: backoff ceilings 0.5 + 1 + 2 s (rng 1.0).
+    assert end - start == pytest.approx(3.5, abs=0.1), "end: when the new subscription was sent"
+    assert sync.syncs == 0 and connection.stats.reconnects == 1
