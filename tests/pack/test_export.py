@@ -24,6 +24,8 @@ STREAMING = [
     "user_events",
     "user_subscription",
     "order_tracker",
+    "account_sync",
+    "clob_rest",
 ]
 
 
@@ -111,6 +113,11 @@ def test_streaming_modules_run_in_a_venv_with_only_websockets(tmp_path, websocke
         "assert book.best() is not None and str(book.best()[0]) == '0.4'\n"
         "seen = []\n"
         "UserEventRouter(on_other=seen.append).handle_message(json.dumps({'event_type': 'x'}))\n"
+        "from account_sync import AccountSync\n"
+        "from clob_rest import l2_signature\n"
+        "from order_tracker import OrderTracker\n"
+        "assert AccountSync(None, OrderTracker()).reader is None\n"
+        "assert l2_signature('c2VjcmV0', 1, 'GET', '/time').endswith('=')\n"
         "assert seen and 'py_clob_client_v2' not in sys.modules\n"
         "print('ok')\n"
     )

@@ -51,6 +51,7 @@ NAV_SOURCES = [
             "user_subscription",
             "order_tracker",
             "account_sync",
+            "clob_rest",
         )
     ),
 ]
