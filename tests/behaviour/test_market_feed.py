@@ -265,13 +265,14 @@ async def test_pool_opens_a_new_connection_when_full(mock_factory):
 
 
 async def test_pool_stops_when_a_shard_fails_fatally(mock_factory):
-    """A 401 on one shard ends the pool with that error instead of hanging."""
+    """With retry_refused=False a 401 on one shard ends the pool with that error."""
     async with mock_factory(activity_interval=None) as mock:
         mock.faults.reject_handshake(status=401, times=None)
         pool = MarketFeedPool(
             mock.asset_ids,
             max_per_connection=2,
             stagger=0,
+            retry_refused=False,
             url=f"{mock.url}/ws/market",
             connect_kwargs={"proxy": None},
         )

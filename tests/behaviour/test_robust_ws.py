@@ -15,6 +15,7 @@ import pytest
 from naive_watchdog import NaiveConsumer
 from robust_ws import FatalHandshakeError, RobustConnection, full_jitter
 from websockets.asyncio.client import connect
+from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from wire import parse_events
 
@@ -118,6 +119,51 @@ async def test_quiet_channel_with_data_timeout_none_stays_connected(mock_factory
             await asyncio.sleep(600)
             assert conn.stats.connects == 1 and conn.stats.stalls == 0
         assert len(mock.connections) == 1
+
+
+class _PongsDropped(ServerConnection):
+    """A server connection that never answers RFC 6455 pings (its automatic pongs are dropped):
+    how the CLOB treats protocol pings is undocumented, so the client must not depend on it."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        data_to_send = self.protocol.data_to_send
+        pong = 0x8A  # FIN + opcode 0xA: one serialized frame per chunk
+        self.protocol.data_to_send = lambda: [d for d in data_to_send() if d[:1] != bytes([pong])]
+
+
+async def test_a_server_ignoring_protocol_pings_keeps_its_connection():
+    """Liveness rests on the text PING/PONG alone: a server that answers text PING but no
+    protocol ping (and sends data every second) keeps one connection for ten minutes."""
+
+    async def handler(ws) -> None:
+        await ws.recv()  # the subscription
+
+        async def publish() -> None:
+            while True:
+                await asyncio.sleep(1.0)
+                await ws.send('{"event_type": "last_trade_price", "asset_id": "1"}')
+
+        task = asyncio.create_task(publish())
+        try:
+            async for frame in ws:
+                if frame == "PING":
+                    await ws.send("PONG")
+        finally:
+            task.cancel()
+
+    async with serve(
+        handler, "127.0.0.1", 0, create_connection=_PongsDropped, ping_interval=None
+    ) as server:
+        port = server.sockets[0].getsockname()[1]
+        frame = {"type": "market", "assets_ids": ["1"]}
+        conn = RobustConnection(
+            f"ws://127.0.0.1:{port}/ws/market", lambda: frame, print, connect_kwargs={"proxy": None}
+        )
+        async with running(conn):
+            await asyncio.sleep(600)
+            assert conn.connected
+        assert (conn.stats.connects, conn.stats.pong_timeouts, conn.stats.stalls) == (1, 0, 0)
 
 
 # -- stall, dead link, drops --------------------------------------------------------------
@@ -274,11 +320,11 @@ async def test_rate_limited_handshake_is_retried_after_the_long_delay(mock_facto
 
 
 @pytest.mark.parametrize("status", [401, 403])
-async def test_auth_rejection_is_fatal_without_a_retry_loop(mock_factory, status):
-    """401/403 at the handshake raise FatalHandshakeError at once; no second attempt."""
+async def test_auth_rejection_is_fatal_when_asked_to_fail_fast(mock_factory, status):
+    """retry_refused=False (interactive use): 401/403 raise FatalHandshakeError at once."""
     async with mock_factory(activity_interval=None) as mock:
         mock.faults.reject_handshake(status=status, times=None)
-        conn, _ = market_connection(mock)
+        conn, _ = market_connection(mock, retry_refused=False)
         started = loop_time()
         with pytest.raises(FatalHandshakeError) as caught:
             await conn.run()
@@ -286,10 +332,29 @@ async def test_auth_rejection_is_fatal_without_a_retry_loop(mock_factory, status
         assert len(mock.handshakes) == 1 and conn.stats.attempts == 1
 
 
-async def test_wrong_path_is_fatal_without_a_retry_loop(mock_factory):
+@pytest.mark.parametrize("status", [401, 403])
+async def test_auth_rejection_is_retried_slowly_and_loudly_by_default(mock_factory, caplog, status):
+    """By default (an unattended process) 401/403 never end run(): one ERROR line per refusal,
+    `refused_delay` (300 s) between attempts, and a connection once the server accepts again."""
+    async with mock_factory(activity_interval=None) as mock:
+        mock.faults.reject_handshake(status=status, times=3)
+        conn, _ = market_connection(mock, rng=lambda: 1.0)
+        async with running(conn):
+            await until(lambda: conn.connected, within=1000, step=1.0)
+        at = [h.at for h in mock.handshakes]
+        assert [h.status for h in mock.handshakes] == [status, status, status, 101]
+        assert gaps(at) == [300.0, 300.0, 300.0]
+        assert conn.stats.refused == 3 and conn.stats.connects == 1
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 3 and all(f"HTTP {status}" in line for line in errors)
+
+
+async def test_wrong_path_is_fatal_when_asked_to_fail_fast(mock_factory):
     """A 404 (a wrong path, such as a bare /ws/) raises FatalHandshakeError on the first try."""
     async with mock_factory(activity_interval=None) as mock:
-        conn = RobustConnection(f"{mock.url}/ws/", dict, print, connect_kwargs={"proxy": None})
+        conn = RobustConnection(
+            f"{mock.url}/ws/", dict, print, retry_refused=False, connect_kwargs={"proxy": None}
+        )
         with pytest.raises(FatalHandshakeError) as caught:
             await conn.run()
         assert caught.value.status == 404 and conn.stats.attempts == 1

@@ -41,7 +41,8 @@ PONG_DEADLINE = 30.0  # pong_timeout default
 DATA_DEADLINE = 60.0  # data_timeout default
 CHECK = 1.0  # check_interval default
 OPEN_TIMEOUT = 10.0  # open_timeout default
-CLOSE_TIMEOUT = 2.0  # close_timeout default
+CLOSE_TIMEOUT = 1.0  # close_timeout default
+REFUSED_DELAY = 300.0  # refused_delay default: the wait after a 401/403/404
 
 
 def opened_after(mock, index: int, since: float) -> float:
@@ -97,15 +98,35 @@ async def test_row02_rate_limited_handshake_waits_the_long_delay_and_is_not_fata
     assert sum("HTTP 429" in line for line in lines(caplog)) == 2
 
 
-# -- row 3: 401/403 fatal; bad user credentials backed off --------------------------------
+# -- row 3: 401/403 retried slowly and loudly (or fatal on request); bad user credentials ----
 
 
 @pytest.mark.parametrize("status", [401, 403])
-async def test_row03_auth_rejection_is_fatal_and_never_retried(mock_factory, caplog, status):
-    """401/403 at the upgrade: FatalHandshakeError within a second, one ERROR line, no retry."""
+async def test_row03_auth_rejection_is_retried_every_refused_delay_with_an_error_line(
+    mock_factory, caplog, status
+):
+    """401/403 at the upgrade, by default (an unattended process): no exception, one ERROR line
+    per refusal, exactly refused_delay (300 s) between attempts, subscribed once accepted."""
+    async with mock_factory(activity_interval=None) as mock:
+        mock.faults.reject_handshake(status=status, times=2)
+        feed = feed_on(mock.url, mock.asset_ids)
+        async with running(feed):
+            await until(lambda: not feed.silent_assets() and feed.connection.connected, 700)
+        stats = feed.connection.stats
+    assert [h.status for h in mock.handshakes] == [status, status, 101]
+    assert gaps(h.at for h in mock.handshakes) == [REFUSED_DELAY, REFUSED_DELAY]
+    assert (stats.refused, stats.attempts, stats.connects) == (2, 3, 1)
+    errors = lines(caplog, level=logging.ERROR)
+    assert len(errors) == 2 and all(f"HTTP {status}" in line for line in errors)
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_row03_auth_rejection_is_fatal_with_retry_refused_false(mock_factory, caplog, status):
+    """retry_refused=False (interactive use): FatalHandshakeError within a second, one ERROR
+    line, and no retry in the next ten minutes."""
     async with mock_factory(activity_interval=None) as mock:
         mock.faults.reject_handshake(status=status, times=None)
-        feed = feed_on(mock.url, mock.asset_ids)
+        feed = feed_on(mock.url, mock.asset_ids, retry_refused=False)
         started = now()
         with pytest.raises(FatalHandshakeError) as caught:
             await feed.run()
@@ -270,8 +291,8 @@ LINK_FAULTS = {
 
 @pytest.mark.parametrize("fault", LINK_FAULTS)
 async def test_rows07_08_dead_link_is_caught_by_the_pong_deadline(mock_factory, fault):
-    """No PONG after the fault: the 30 s PONG deadline (not the 60 s data watchdog, not the
-    40 s protocol keepalive) ends the connection; a new one is subscribed within the bound."""
+    """No PONG after the fault: the 30 s PONG deadline (not the data watchdog; websockets'
+    keepalive is off) ends the connection; a new one is subscribed within the bound."""
     async with (
         mock_factory(activity_interval=1.0) as mock,
         FaultProxy("127.0.0.1", mock.port) as proxy,

@@ -18,7 +18,10 @@ from tests.faults.rig import feed_on, lines, now, until
 
 pytestmark = pytest.mark.looptime
 
-CLOSE_TIMEOUT = 2.0  # close_timeout default: the most a close may take on a dead link
+CLOSE_TIMEOUT = 1.0  # close_timeout default: the most stop() may take, on any link
+BIG_FRAME = 64 * 2**20  # more than loopback's socket buffers hold (~36 MB): the send waits
+# Without compression, so that the big frame reaches the socket at its full size.
+UNCOMPRESSED = {"connect_kwargs": {"proxy": None, "compression": None}}
 
 
 async def _in_backoff(mock, proxy, feed) -> None:
@@ -56,27 +59,44 @@ async def _on_dead_link(mock, proxy, feed) -> None:
     await asyncio.sleep(15)  # dead, the 30 s PONG deadline has not fired yet
 
 
+async def _on_dead_link_with_a_full_send_buffer(mock, proxy, feed) -> None:
+    await until(lambda: feed.connection.connected, within=5)
+    await asyncio.sleep(60)
+    proxy.stop_reading("up")  # the peer's TCP stays up but reads nothing: writes back up
+    # A big frame (a subscribe for very many assets, say) cannot drain; nor can a close frame.
+    sending = asyncio.create_task(feed.connection.send("x" * BIG_FRAME))
+    sending.add_done_callback(lambda task: task.cancelled() or task.exception())
+    await asyncio.sleep(5)
+    assert not sending.done()
+
+
 MOMENTS = {
-    "during a backoff delay": (_in_backoff, 0.0),
-    "during a 429 wait": (_in_rate_limit_wait, 0.0),
-    "during a hanging handshake": (_in_hanging_handshake, 0.0),
-    "during a blackholed handshake": (_in_blackholed_handshake, 0.0),
-    "during a stall": (_in_stall, 0.0),
-    "on a dead link": (_on_dead_link, CLOSE_TIMEOUT),
+    "during a backoff delay": (_in_backoff, 0.0, {}),
+    "during a 429 wait": (_in_rate_limit_wait, 0.0, {}),
+    "during a hanging handshake": (_in_hanging_handshake, 0.0, {}),
+    "during a blackholed handshake": (_in_blackholed_handshake, 0.0, {}),
+    "during a stall": (_in_stall, 0.0, {}),
+    "on a dead link": (_on_dead_link, CLOSE_TIMEOUT, {}),
+    "on a dead link with a full send buffer": (
+        _on_dead_link_with_a_full_send_buffer,
+        CLOSE_TIMEOUT,
+        UNCOMPRESSED,
+    ),
 }
 
 
 @pytest.mark.parametrize("moment", MOMENTS)
 async def test_row14_stop_returns_promptly_and_opens_nothing_new(mock_factory, caplog, moment):
-    """stop() ends run() within its bound (at once, or close_timeout on a dead link); no new
+    """stop() ends run() within its bound (at once, or close_timeout on a dead link, even one
+    whose send buffer is full: the transport is aborted once close_timeout is spent); no new
     handshake or TCP connection follows; an open connection is closed with 1000 by us."""
     caplog.set_level(logging.INFO, logger="polymarket")
-    get_there, bound = MOMENTS[moment]
+    get_there, bound, options = MOMENTS[moment]
     async with (
         mock_factory(activity_interval=1.0) as mock,
         FaultProxy("127.0.0.1", mock.port) as proxy,
     ):
-        feed = feed_on(proxy.url, mock.asset_ids)
+        feed = feed_on(proxy.url, mock.asset_ids, **options)
         task = asyncio.create_task(feed.run())
         await get_there(mock, proxy, feed)
         was_connected = feed.connection.connected
@@ -93,7 +113,7 @@ async def test_row14_stop_returns_promptly_and_opens_nothing_new(mock_factory, c
         await mock.flush()
     assert took <= bound + 0.05, f"stop took {took:.2f}s of loop time"
     assert any("stopped after" in line for line in lines(caplog, level=logging.INFO))
-    if was_connected and moment != "on a dead link":
+    if was_connected and not moment.startswith("on a dead link"):
         last = mock.connections[-1]
         assert (last.close_code, last.closed_by) == (1000, "client")
         assert last.close_reason == "client shutdown"
