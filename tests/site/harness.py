@@ -34,6 +34,7 @@ NAV_SOURCES = [
     "SKILL.md",
     "auth/api-credentials.md",
     "real-time/README.md",
+    "real-time/quickstart.md",
     "real-time/websocket-overview.md",
     "real-time/market-channel.md",
     "real-time/user-channel.md",
@@ -52,6 +53,7 @@ NAV_SOURCES = [
             "order_tracker",
             "account_sync",
             "clob_rest",
+            "realtime",
         )
     ),
 ]

@@ -1,0 +1,669 @@
+"""realtime.py and trading_feed.py (quickstart.md): the front door, its JSON lines, its exits.
+
+In-loop tests (looptime) drive the module against the mock; program tests run trading_feed.py
+as a subprocess against a threaded mock through a drop, a stall, a 429, malformed frames and
+SIGTERM, with stdout read, and with stdout never read (blocked).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import termios
+import threading
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from account_sync import ClobClientReader
+from credentials import Credentials, clob_client
+from polymarket_mock.accounts import DEFAULT_MAKER_ADDRESS
+from py_clob_client_v2.http_helpers import helpers as clob_http
+from realtime import (
+    BookUpdate,
+    Connected,
+    Gap,
+    JsonLines,
+    OrderUpdate,
+    Realtime,
+    Settings,
+    TradeUpdate,
+    json_line,
+)
+
+from tests.faults.proxy import FaultProxy
+from tests.faults.rig import CEILING, assert_books_match_mock, now, running, settled, until
+from tests.fixtures.mock import ThreadedMock
+from tests.fixtures.pack import TITLED_BLOCKS, _all_requirements, mock_env
+from tests.pack.blocks import PACK_ROOT
+
+pytestmark = pytest.mark.looptime
+
+OPTIONS = {"connect_kwargs": {"proxy": None}, "rng": CEILING}
+QUICKSTART = PACK_ROOT / "real-time" / "quickstart.md"
+EXIT_WITHIN = 5.0  # serve()'s documented bound from signal to exit
+
+# -- the JSON line contract (what a checker may rely on) --------------------------------------
+
+_DECIMAL = re.compile(r"^\d+(\.\d+)?$")
+KEYS = {
+    "connected": {"type", "channel", "connection", "reconnects"},
+    "book": {"type", "asset_id", "market", "status", "best_bid", "best_ask", "bbo_changed"}
+    | {"snapshot", "timestamp", "bids", "asks"},
+    "order": {"type", "id", "market", "asset_id", "side", "price", "original_size"}
+    | {"size_matched", "remaining", "status", "status_reason", "open", "source"},
+    "trade": {"type", "id", "status", "final", "asset_id", "side", "size", "price"}
+    | {"trader_side", "order_ids", "match_time", "transaction_hash", "source"},
+    "gap market": {"type", "channel", "start", "end", "asset_ids", "recovered"},
+    "gap user": {"type", "channel", "start", "end", "recovered"},
+    "gap output": {"type", "channel", "dropped"},
+}
+
+
+def check_line(line: dict[str, Any]) -> dict[str, Any]:
+    """Assert one JSON line has exactly its documented shape; return it."""
+    kind = line.get("type")
+    key = f"gap {line.get('channel')}" if kind == "gap" else kind
+    assert key in KEYS, f"unknown line {line}"
+    assert set(line) == KEYS[key], f"{key}: keys {sorted(set(line) ^ KEYS[key])} differ"
+    if kind == "book":
+        assert line["status"] in ("live", "stale")
+        for side in ("bids", "asks"):
+            assert all(len(lv) == 2 and all(_DECIMAL.match(x) for x in lv) for lv in line[side])
+        prices = [Decimal(p) for p, _ in line["bids"]], [Decimal(p) for p, _ in line["asks"]]
+        assert prices[0] == sorted(prices[0], reverse=True) and prices[1] == sorted(prices[1])
+        for best, levels in ((line["best_bid"], line["bids"]), (line["best_ask"], line["asks"])):
+            assert (best and Decimal(best)) == (levels and Decimal(levels[0][0])) or not levels
+        if line["status"] == "stale":
+            assert (line["best_bid"], line["best_ask"], line["bids"], line["asks"]) == (
+                None,
+                None,
+                [],
+                [],
+            )
+    if kind in ("order", "trade"):
+        assert line["source"] in ("ws", "rest")
+        assert all(_DECIMAL.match(line[k]) for k in ("price", "size") if k in line)
+    if kind == "gap" and line["channel"] != "output":
+        assert line["start"] <= line["end"]
+        assert line["recovered"] in (
+            {"snapshot"} if line["channel"] == "market" else {"rest", "none"}
+        )
+    if kind == "connected":
+        assert line["channel"] in ("market", "user") and line["reconnects"] >= 0
+    return line
+
+
+def test_the_pages_json_line_examples_have_the_documented_shapes():
+    """Every JSON line shown on quickstart.md passes the same check as the program's output."""
+    text = QUICKSTART.read_text("utf-8")
+    examples = re.findall(r"^(\{\"type\": .*\})$", text, re.MULTILINE)
+    examples += re.findall(r"`(\{\"type\": \"gap\", \"channel\": \"output\".*?\})`", text)
+    kinds = {check_line(json.loads(example))["type"] for example in examples}
+    assert kinds == {"connected", "book", "order", "trade", "gap"}
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+SECRET = "c2VjcmV0LXRoYXQtbXVzdC1uZXZlci1zaG93LTAwMQ=="
+PASSPHRASE = "passphrase-that-must-never-show"
+
+
+def test_settings_read_the_pack_names_or_overridden_ones_and_never_show_secrets(caplog):
+    """Any variable can be read under another name; secrets stay out of reprs and logs."""
+    env = {
+        "BOT_WS": "ws://127.0.0.1:9",
+        "BOT_TOKENS": "a, b,a,",
+        "POLYMARKET_API_KEY": "key-0001",
+        "POLYMARKET_API_SECRET": SECRET,
+        "BOT_PASS": PASSPHRASE,
+        "POLYMARKET_MARKETS": "0x1",
+        "POLYMARKET_ADDRESS": DEFAULT_MAKER_ADDRESS,
+    }
+    names = {"ws_url": "BOT_WS", "asset_ids": "BOT_TOKENS", "passphrase": "BOT_PASS"}
+    settings = Settings.from_env(env, names=names)
+    assert settings.ws_url == "ws://127.0.0.1:9" and settings.asset_ids == ("a", "b")
+    assert settings.markets == ("0x1",) and settings.address == DEFAULT_MAKER_ADDRESS
+    assert settings.credentials == Credentials("key-0001", SECRET, PASSPHRASE)
+    front = Realtime(settings)
+    shown = repr(settings) + repr(front) + repr(front.sync) + repr(front.sync.reader) + caplog.text
+    assert SECRET not in shown and PASSPHRASE not in shown
+    market_only = Settings.from_env({"POLYMARKET_ASSET_IDS": "a"})
+    assert market_only.credentials is None and Realtime(market_only).user is None
+
+
+def test_settings_refuse_half_credentials_cleartext_and_nothing_to_do():
+    """Two of three secrets name the missing variable; ws:// leaves only for loopback."""
+    with pytest.raises(ValueError, match="POLYMARKET_API_PASSPHRASE") as caught:
+        Settings.from_env({"POLYMARKET_API_KEY": "k", "POLYMARKET_API_SECRET": SECRET})
+    assert SECRET not in str(caught.value)
+    with pytest.raises(ValueError, match="BOT_WS"):
+        Settings.from_env({"BOT_WS": "ws://example.com"}, names={"ws_url": "BOT_WS"})
+    with pytest.raises(ValueError, match="nothing to stream"):
+        Realtime(Settings())
+
+
+# -- the market side --------------------------------------------------------------------------
+
+
+def _front(mock, lines: list[dict[str, Any]], **settings: Any) -> Realtime:
+    def record(update: Any) -> None:
+        lines.append(check_line(json_line(update)))  # serialised now: the book moves on
+
+    return Realtime(
+        Settings(ws_url=mock.url, **settings),
+        on_connected=record,
+        on_book=record,
+        on_order=record,
+        on_trade=record,
+        on_gap=record,
+        connection_options=OPTIONS,
+    )
+
+
+def _live(lines: list[dict[str, Any]], assets: list[str], after: int = 0) -> bool:
+    last = {}
+    for line in lines[after:]:
+        if line["type"] == "book":
+            last[line["asset_id"]] = line["status"]
+    return all(last.get(asset) == "live" for asset in assets)
+
+
+async def test_books_follow_the_mock_and_a_line_means_the_book_changed(mock_factory):
+    """Each book line differs from the last one of its token; bbo_changed is exact; the books
+    held equal the mock's after a minute of activity."""
+    async with mock_factory(activity_interval=1.0) as mock:
+        lines: list[dict[str, Any]] = []
+        front = _front(mock, lines, asset_ids=tuple(mock.asset_ids))
+        async with running(front):
+            await until(lambda: _live(lines, mock.asset_ids), within=10)
+            await asyncio.sleep(60)
+            await settled(mock)
+            for feed in front.pool.feeds:
+                assert_books_match_mock(mock, feed)
+            held = {a: front.pool.feeds[0].books[a].best() for a in mock.asset_ids}
+    assert lines[0] == {
+        "type": "connected",
+        "channel": "market",
+        "connection": "market-0",
+        "reconnects": 0,
+    }
+    previous: dict[str, dict[str, Any]] = {}
+    for line in lines[1:]:
+        assert line["type"] == "book" and line["status"] == "live", line
+        before = previous.get(line["asset_id"])
+        if before is not None:
+            assert (line["bids"], line["asks"]) != (before["bids"], before["asks"])
+            moved = (line["best_bid"], line["best_ask"]) != (before["best_bid"], before["best_ask"])
+            assert line["bbo_changed"] == moved
+        previous[line["asset_id"]] = line
+    assert len(lines) > 2 * len(mock.asset_ids)
+    for asset, (bid, ask) in held.items():
+        shown = previous[asset]["best_bid"], previous[asset]["best_ask"]
+        assert tuple(x and Decimal(x) for x in shown) == (bid, ask)
+
+
+async def test_a_drop_makes_books_stale_at_once_then_a_gap_line_and_a_fresh_snapshot(
+    mock_factory,
+):
+    """The moment the socket ends every live book is reported stale; after the reconnect each
+    token's fresh snapshot comes as a live line followed by its market gap line."""
+    async with mock_factory(activity_interval=1.0) as mock:
+        lines: list[dict[str, Any]] = []
+        front = _front(mock, lines, asset_ids=tuple(mock.asset_ids))
+        async with running(front):
+            await until(lambda: _live(lines, mock.asset_ids), within=10)
+            mark = len(lines)
+            dropped_at = now()
+            mock.faults.drop(channel="market")
+            await until(lambda: any(x.get("status") == "stale" for x in lines[mark:]), within=5)
+            stale_at = now()
+            await until(lambda: sum(x["type"] == "gap" for x in lines) == len(mock.asset_ids), 30)
+            await settled(mock)
+            assert_books_match_mock(mock, front.pool.feeds[0])
+    after = lines[mark:]
+    assert stale_at - dropped_at < 1.0
+    stale = [x for x in after if x.get("status") == "stale"]
+    assert sorted(x["asset_id"] for x in stale) == sorted(mock.asset_ids)
+    assert {
+        "type": "connected",
+        "channel": "market",
+        "connection": "market-0",
+        "reconnects": 1,
+    } in (after)
+    for asset in mock.asset_ids:
+        mine = [x for x in after if x.get("asset_id") == asset or asset in x.get("asset_ids", ())]
+        kinds = [(x["type"], x.get("status"), x.get("snapshot")) for x in mine]
+        assert kinds[:3] == [("book", "stale", False), ("book", "live", True), ("gap", None, None)]
+        gap = mine[2]
+        assert gap["recovered"] == "snapshot" and gap["end"] - gap["start"] > 0
+
+
+# -- the user side ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rest_in_loop(monkeypatch):
+    """py-clob-client-v2 answered by the current in-loop mock's REST handler, no threads."""
+    current: dict[str, Any] = {}
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        reply = current["mock"].rest.handle(
+            request.method, request.url.raw_path.decode(), request.headers
+        )
+        status, body = reply if reply is not None else (404, {"error": "not found"})
+        return httpx.Response(status, json=body)
+
+    async def to_thread_in_loop(function, /, *args, **kwargs):
+        await asyncio.sleep(0.05)
+        return function(*args, **kwargs)
+
+    client = httpx.Client(transport=httpx.MockTransport(handle))
+    monkeypatch.setattr(clob_http, "_http_client", client)
+    monkeypatch.setattr(asyncio, "to_thread", to_thread_in_loop)
+    yield current
+    client.close()
+
+
+async def test_orders_and_trades_live_then_a_user_gap_filled_over_rest(mock_factory, rest_in_loop):
+    """Live order and trade lines come from the stream; what happens while the user socket is
+    down arrives after a user gap line as lines with source "rest"; nothing twice."""
+    async with mock_factory(activity_interval=None, markets=1) as mock:
+        rest_in_loop["mock"] = mock
+        env = mock.client_env()
+        credentials = Credentials.from_env(env)
+        lines: list[dict[str, Any]] = []
+        front = _front(
+            mock, lines, credentials=credentials, markets=(mock.markets[0].condition_id,)
+        )
+        front.sync.reader = ClobClientReader(clob_client(credentials, env))
+        exchange, asset = mock.exchange, mock.asset_ids[0]
+        async with running(front):
+            await until(lambda: front.sync.syncs >= 1, within=10)
+            bid = exchange.books[asset].best_bid
+            kept = exchange.place_order(asset, "BUY", bid, "10")
+            gone = exchange.place_order(asset, "BUY", bid, "20")
+            trade = exchange.fill(kept, "4")
+            await settled(mock)
+            live = list(lines)
+            mock.faults.drop(channel="user")
+            exchange.fill(kept, "6")
+            exchange.cancel(gone)
+            await until(lambda: any(x["type"] == "gap" for x in lines), within=30)
+            await until(lambda: front.sync.syncs >= 2, within=30)
+            await asyncio.sleep(10)  # the settle re-read too
+            await settled(mock)
+    assert [x["reconnects"] for x in lines if x["type"] == "connected"] == [0, 1]
+    assert {(x["type"], x["id"], x["source"]) for x in live if x["type"] != "connected"} >= {
+        ("order", kept, "ws"),
+        ("order", gone, "ws"),
+        ("trade", trade, "ws"),
+    }
+    after = lines[len(live) :]
+    (gap,) = [x for x in after if x["type"] == "gap"]
+    assert gap["channel"] == "user" and gap["recovered"] == "rest"
+    final = {x["id"]: x for x in after if x["type"] == "order"}
+    assert final[kept]["status"] == "MATCHED" and final[kept]["source"] == "rest"
+    assert final[gone]["status"] == "CANCELED" and final[gone]["open"] is False
+    states = [json.dumps(x, sort_keys=True) for x in lines if x["type"] in ("order", "trade")]
+    assert len(states) == len(set(states)), "a state reported twice"
+
+
+async def test_without_an_address_user_gaps_are_reported_unrecovered(mock_factory):
+    """No POLYMARKET_ADDRESS, no REST reader: the stream runs and a gap says recovered none."""
+    async with mock_factory(activity_interval=None, markets=1) as mock:
+        lines: list[dict[str, Any]] = []
+        front = _front(mock, lines, credentials=Credentials.from_env(mock.client_env()))
+        assert front.sync.reader is None
+        async with running(front):
+            await until(lambda: front.user.connected, within=10)
+            mock.faults.drop(channel="user")
+            await until(lambda: any(x["type"] == "gap" for x in lines), within=30)
+    (gap,) = [x for x in lines if x["type"] == "gap"]
+    assert gap["channel"] == "user" and gap["recovered"] == "none"
+
+
+# -- stopping ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("link", ["dead (blackholed)", "peer stopped reading", "healthy"])
+async def test_stop_returns_within_stop_timeout_on_any_link(mock_factory, link):
+    """Both channels through a proxy; stop() returns within stop_timeout; a healthy link gets
+    1000 from the client on both sockets."""
+    async with (
+        mock_factory(activity_interval=0.2, markets=1) as mock,
+        FaultProxy("127.0.0.1", mock.port) as proxy,
+    ):
+        lines: list[dict[str, Any]] = []
+        settings = Settings(
+            ws_url=proxy.url,
+            asset_ids=tuple(mock.asset_ids),
+            credentials=Credentials.from_env(mock.client_env()),
+        )
+        front = Realtime(settings, on_book=lines.append, reader=None, connection_options=OPTIONS)
+        task = asyncio.create_task(front.run())
+        await until(lambda: front.user.connected and front.pool.feeds[0].connection.connected, 10)
+        await asyncio.sleep(5)
+        if link == "dead (blackholed)":
+            proxy.blackhole()
+        elif link == "peer stopped reading":
+            proxy.stop_reading()
+        await asyncio.sleep(1)
+        started = now()
+        front.stop()
+        await asyncio.wait_for(task, timeout=front.stop_timeout + 2)
+        took = now() - started
+        proxy.heal()
+        await asyncio.sleep(1)
+        await mock.flush()
+    assert took <= front.stop_timeout + 0.6, f"stop took {took:.2f}s"
+    if link == "healthy":
+        assert took < 0.5
+        for channel in ("market", "user"):
+            last = [c for c in mock.connections if c.channel == channel][-1]
+            assert (last.close_code, last.closed_by) == (1000, "client"), channel
+
+
+def test_a_line_writer_never_blocks_on_a_reader_that_stopped_reading():
+    """A full pipe: write() still returns at once; excess lines are dropped and counted; when
+    the reader comes back an output gap line tells it how many."""
+    read_end, write_end = os.pipe()
+    try:
+        writer = JsonLines(write_end, max_pending=50)
+        update = Gap("market", 1.0, 2.0, ("a",), "snapshot")
+        started = time.monotonic()
+        for _ in range(20_000):
+            writer.emit(update)
+        assert time.monotonic() - started < 2.0
+        assert writer.dropped > 0
+        received = bytearray()
+
+        def drain() -> None:
+            while chunk := os.read(read_end, 65536):
+                received.extend(chunk)
+
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 5
+        while writer.pending and time.monotonic() < deadline:
+            time.sleep(0.01)
+        writer.emit(update)
+        while writer.pending and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
+        lines = [json.loads(x) for x in bytes(received).decode().splitlines()]
+        overflows = [check_line(x) for x in lines if x["channel"] == "output"]
+        assert sum(x["dropped"] for x in overflows) == writer.dropped  # each drop said once
+        assert lines[-1]["channel"] == "market"
+        assert len(lines) == 20_001 - writer.dropped + len(overflows)
+    finally:
+        os.close(write_end)
+        os.close(read_end)
+
+
+def test_json_line_refuses_what_is_not_an_update():
+    """json_line covers every update type and nothing else."""
+    with pytest.raises(TypeError):
+        json_line("book")  # type: ignore[arg-type]
+    for update in (Connected("user", "user", 2), Gap("user", 1.0, 3.5, (), "rest")):
+        check_line(json_line(update))
+    assert {BookUpdate, OrderUpdate, TradeUpdate}  # shapes checked against the mock above
+
+
+# -- the program: trading_feed.py --------------------------------------------------------------
+
+
+@pytest.fixture
+def feed_mock() -> Iterator[ThreadedMock]:
+    with ThreadedMock(activity_interval=0.1, markets=2) as mock:
+        yield mock
+
+
+def _program_env(threaded_mock: ThreadedMock) -> dict[str, str]:
+    return {**mock_env(threaded_mock), "POLYMARKET_ADDRESS": DEFAULT_MAKER_ADDRESS}
+
+
+class Feed:
+    """trading_feed.py as a subprocess with stdout and stderr apart (stdout: JSON lines only)."""
+
+    def __init__(self, folder: Path, env: dict[str, str], args: list[str], *, read: bool = True):
+        self.log = (folder / "stderr.log").open("w")
+        self.lines: list[dict[str, Any]] = []
+        self.raw: list[str] = []
+        base = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+        base = {k: v for k, v in base.items() if not k.startswith("POLYMARKET_")}
+        self.process = subprocess.Popen(
+            [sys.executable, "trading_feed.py", *args],
+            cwd=folder,
+            env={**base, **env},
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+        )
+        self.folder = folder
+        self._changed = threading.Condition()
+        if read:
+            threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for raw in self.process.stdout:
+            text = raw.decode()
+            with self._changed:
+                self.raw.append(text)
+                self.lines.append(json.loads(text))
+                self._changed.notify_all()
+
+    def wait_for(self, predicate, timeout: float = 15.0, after: int = 0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not predicate(self.lines[after:]):
+                left = deadline - time.monotonic()
+                if left <= 0 or self.process.poll() is not None:
+                    pytest.fail(f"feed: condition not met in {timeout}s; stderr:\n{self.stderr}")
+                self._changed.wait(min(left, 0.1))
+            return list(self.lines[after:])
+
+    @property
+    def stderr(self) -> str:
+        return (self.folder / "stderr.log").read_text()
+
+    def terminate(self) -> tuple[int, float]:
+        """SIGTERM; (exit code, seconds until the process was gone)."""
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(EXIT_WITHIN + 5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            pytest.fail(f"no exit within {EXIT_WITHIN + 5}s of SIGTERM:\n{self.stderr}")
+        return code, time.monotonic() - started
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def _program_folder(tmp_path: Path, title: str = "trading_feed.py") -> Path:
+    folder = tmp_path / "feed"
+    folder.mkdir()
+    for name in [title, *_all_requirements(TITLED_BLOCKS[title])]:
+        (folder / name).write_text(TITLED_BLOCKS[name].source, "utf-8")
+    return folder
+
+
+@contextlib.contextmanager
+def feed_program(tmp_path, env, args, *, read=True) -> Iterator[Feed]:
+    feed = Feed(_program_folder(tmp_path), env, args, read=read)
+    try:
+        yield feed
+    finally:
+        feed.kill()
+
+
+def _connected(channel: str, reconnects: int):
+    def seen(lines: list[dict[str, Any]]) -> bool:
+        return any(
+            x["type"] == "connected" and x["channel"] == channel and x["reconnects"] == reconnects
+            for x in lines
+        )
+
+    return seen
+
+
+def _all_live(assets: list[str]):
+    return lambda lines: _live(lines, assets)
+
+
+def _closed_by_client_1000(threaded_mock: ThreadedMock) -> None:
+    records = threaded_mock.call(lambda: list(threaded_mock.mock.connections))
+    for channel in ("market", "user"):
+        last = [c for c in records if c.channel == channel][-1]
+        assert (last.close_code, last.closed_by) == (1000, "client"), (channel, last)
+
+
+def test_trading_feed_market_only_prints_books_and_stops_on_ctrl_c(threaded_mock, run_program):
+    """Without credentials: connected and book lines only; SIGINT exits 0."""
+    env = {k: v for k, v in mock_env(threaded_mock).items() if "_API_" not in k}
+    run = run_program("trading_feed.py", env=env)
+    for asset in threaded_mock.mock.asset_ids:
+        run.wait_for(rf'^\{{"type":"book","asset_id":"{asset}",.*"status":"live"')
+    assert '"channel":"user"' not in run.output
+    assert run.interrupt() == 0
+
+
+def test_trading_feed_through_drop_stall_429_malformed_and_sigterm(feed_mock, tmp_path):
+    """The program keeps books and the account right through every fault, prints only
+    documented lines, and on SIGTERM exits 0 within the bound with both sockets closed 1000."""
+    mock = feed_mock.mock
+    env = _program_env(feed_mock)
+    args = ["--data-timeout", "3", "--rate-limited-delay", "1"]
+    with feed_program(tmp_path, env, args) as feed:
+        feed.wait_for(lambda ls: _live(ls, mock.asset_ids) and _connected("user", 0)(ls))
+        asset = mock.asset_ids[0]
+        bid = feed_mock.call(lambda: mock.exchange.books[asset].best_bid)
+        order = feed_mock.call(mock.exchange.place_order, asset, "BUY", bid, "10")
+        trade = feed_mock.call(mock.exchange.fill, order, "4")
+        feed.wait_for(lambda ls: any(x.get("id") == trade for x in ls))
+        # malformed frames on both channels: skipped, lines keep coming
+        feed_mock.call(mock.faults.send_malformed, "market")
+        feed_mock.call(mock.faults.send_malformed, "user")
+        mark = len(feed.lines)
+        feed.wait_for(lambda ls: sum(x["type"] == "book" for x in ls) > 10, after=mark)
+        # a drop of the market socket
+        feed_mock.call(mock.faults.drop, "market")
+        feed.wait_for(_connected("market", 1))
+        feed.wait_for(lambda ls: sum(x["type"] == "gap" for x in ls) >= len(mock.asset_ids))
+        # a 429 at the user handshake after a drop; the fill made meanwhile comes over REST
+        feed_mock.call(mock.faults.reject_handshake, 429, 1, "user")
+        feed_mock.call(mock.faults.drop, "user")
+        feed_mock.call(mock.exchange.fill, order, "6")
+        feed.wait_for(_connected("user", 1))
+        feed.wait_for(lambda ls: any(x.get("id") == order and x["status"] == "MATCHED" for x in ls))
+        # a stall: data stops, PONG still answered; --data-timeout 3 replaces the connection
+        records = feed_mock.call(lambda: list(mock.connections))
+        current = [c.id for c in records if c.channel == "market" and c.closed_at is None]
+        feed_mock.call(mock.faults.stall, "market", current[-1])  # that connection only
+        feed.wait_for(_connected("market", 2), timeout=20)
+        feed.wait_for(_all_live(mock.asset_ids), after=len(feed.lines) - 1)
+        code, took = feed.terminate()
+        lines = list(feed.lines)
+        stderr = feed.stderr
+    assert code == 0, stderr
+    assert took < EXIT_WITHIN, f"exit took {took:.2f}s"
+    _closed_by_client_1000(feed_mock)
+    for line in lines:
+        check_line(line)
+    handshakes = feed_mock.call(lambda: [h.status for h in mock.handshakes])
+    assert 429 in handshakes
+    (user_gap,) = [x for x in lines if x["type"] == "gap" and x["channel"] == "user"]
+    assert user_gap["recovered"] == "rest" and user_gap["end"] - user_gap["start"] >= 1.0
+    assert any(x.get("id") == order and x["source"] == "rest" for x in lines)
+    assert "Traceback" not in stderr and mock.credentials.secret not in stderr
+
+
+def test_trading_feed_exits_within_the_bound_with_stdout_blocked(feed_mock, tmp_path):
+    """Nobody reads stdout (a 4 KiB pipe, full): SIGTERM still exits 0 within the bound, and
+    both sockets are closed with 1000."""
+    env = _program_env(feed_mock)
+    with feed_program(tmp_path, env, [], read=False) as feed:
+        pipe = feed.process.stdout
+        assert pipe is not None
+        fcntl.fcntl(pipe.fileno(), 1031, 4096)  # F_SETPIPE_SZ: a small pipe fills at once
+        deadline, seen = time.monotonic() + 15, [-1]
+        while time.monotonic() < deadline and not 2048 < seen[-1] == _queued(pipe.fileno()):
+            seen.append(_queued(pipe.fileno()))
+            time.sleep(1)  # full: the writer is stuck in write(), lines queue up behind it
+        assert seen[-1] > 2048, f"stdout never filled up: {seen}\n{feed.stderr}"
+        users = feed_mock.call(
+            lambda: [c for c in feed_mock.mock.connections if c.channel == "user"]
+        )
+        assert users and users[-1].closed_at is None
+        code, took = feed.terminate()
+        stderr = feed.stderr
+    assert code == 0, stderr
+    assert took < EXIT_WITHIN, f"exit took {took:.2f}s"
+    _closed_by_client_1000(feed_mock)
+    assert "Traceback" not in stderr
+
+
+def _queued(fd: int) -> int:
+    buffer = bytearray(4)
+    fcntl.ioctl(fd, termios.FIONREAD, buffer)
+    return int.from_bytes(buffer, sys.byteorder)
+
+
+WEDGED = """
+import sys, time
+from realtime import Realtime, Settings, serve
+
+feed = Realtime(Settings.from_env(), on_book=lambda update: time.sleep(3600))
+sys.exit(serve(feed))
+"""
+
+
+def test_the_backstop_ends_a_wedged_process_with_code_3_and_no_output(threaded_mock, tmp_path):
+    """A callback that blocks the loop for an hour: the signal still arms the backstop, which
+    ends the process with exit code 3 at exit_within, writing nothing to stdout or stderr."""
+    folder = _program_folder(tmp_path)
+    (folder / "wedged.py").write_text(WEDGED)
+    env = {k: v for k, v in mock_env(threaded_mock).items() if "_API_" not in k}
+    base = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    process = subprocess.Popen(
+        [sys.executable, "wedged.py"],
+        cwd=folder,
+        env={**{k: v for k, v in base.items() if not k.startswith("POLYMARKET_")}, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        threaded_mock.run(
+            threaded_mock.mock.wait_for,
+            lambda m: any(c.data_frames_sent for c in m.connections),
+            10.0,
+            timeout=15,
+        )
+        time.sleep(0.5)  # the first book is in the callback, which sleeps
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=EXIT_WITHIN + 5)
+        took = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 3
+    assert EXIT_WITHIN - 0.5 <= took < EXIT_WITHIN + 1.0, f"backstop after {took:.2f}s"
+    assert (stdout, stderr) == (b"", b"")
