@@ -146,25 +146,30 @@ def test_last_trade_price_enters_the_hash():
 
 
 async def _drain(ws, books: dict[str, OrderBook], idle: float = 0.05) -> None:
-    """Apply every frame that arrives until the socket is idle for `idle` seconds."""
+    """Apply every frame that arrives until the socket is idle for `idle` seconds; then check each
+    book against the server's last best prices (a batch's entries carry post-batch prices)."""
+    claimed: dict[str, tuple[str, str]] = {}
     while True:
         try:
             raw = await asyncio.wait_for(ws.recv(), idle)
         except TimeoutError:
-            return
+            break
         for event in parse_events(raw):
             kind = event["event_type"]
             if kind == "book":
                 assert books[event["asset_id"]].apply_book(event) is True
+                claimed.pop(event["asset_id"], None)
             elif kind == "price_change":
                 for change in event["price_changes"]:
                     book = books[change["asset_id"]]
                     if book.apply_price_change(change, event["timestamp"]):
-                        assert book.check_against(change["best_bid"], change["best_ask"])
+                        claimed[change["asset_id"]] = (change["best_bid"], change["best_ask"])
             elif kind == "last_trade_price":
                 books[event["asset_id"]].apply_last_trade_price(event)
             elif kind == "tick_size_change":
                 books[event["asset_id"]].apply_tick_size_change(event)
+    for asset, (bid, ask) in claimed.items():
+        assert books[asset].check_against(bid, ask), asset
 
 
 def _books_for(mock) -> dict[str, OrderBook]:

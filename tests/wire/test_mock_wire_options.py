@@ -75,8 +75,8 @@ def test_post_batch_mode_sends_one_frame_per_level_with_the_final_best_prices():
             assert entry["best_ask"] == ("" if ask is None else str(ask.normalize()))
 
 
-def test_default_mode_sends_the_running_best_prices_in_one_frame():
-    _, asset, frames = _sweep()
+def test_entry_mode_sends_the_running_best_prices_in_one_frame():
+    _, asset, frames = _sweep(batch_best_prices="entry")
     assert len(frames) == 1
     asks = [e["best_ask"] for e in frames[0]["price_changes"] if e["asset_id"] == asset]
     assert len(set(asks)) == len(asks) > 1, "each entry: the best ask after its own level"
@@ -134,6 +134,7 @@ async def test_the_command_line_sets_both_options(monkeypatch):
         await cli.serve(args)
     assert (seen[0].batch_best_prices, seen[0].empty_side) == ("post", "bound")
     defaults = cli.build_parser().parse_args([])
-    assert (defaults.batch_best_prices, defaults.empty_side) == ("entry", "empty")
+    # The default is the live shape (2026-09 capture); "" for an empty side (no capture settles it).
+    assert (defaults.batch_best_prices, defaults.empty_side) == ("post", "empty")
     help_text = cli.build_parser().format_help()
     assert "--batch-best-prices" in help_text and "--empty-side" in help_text

@@ -131,11 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--batch-best-prices",
-        default="entry",
+        default="post",
         choices=["entry", "post"],
-        help="best_bid/best_ask in a price_change that moves several levels (a sweep): entry = "
-        "one frame, each entry after its own level (default); post = one frame per level, same "
-        "timestamp, every entry after the whole batch, as a 2026-09 live capture shows",
+        help="best_bid/best_ask in a price_change that moves several levels (a sweep): post = "
+        "one frame per level, same timestamp, every entry after the whole batch, as a 2026-09 "
+        "live capture shows (default); entry = one frame, each entry after its own level",
     )
     add(
         "--empty-side",

@@ -42,7 +42,7 @@ class MockConfig:
     (nautilus_trader user_trade2.json); default "" until MINED, as the AsyncAPI example shows."""
     created_at_ms: bool = False
     """Order events' created_at in Unix ms (seen in a nautilus fixture) instead of seconds."""
-    batch_best_prices: str = "entry"
+    batch_best_prices: str = "post"
     """best_bid/best_ask of a price_change that changes several levels at once (a trade
     sweeping levels): "entry" = one frame, each entry the best prices right after its own level;
     "post" = one frame per level, same timestamp, EVERY entry the best prices after the whole

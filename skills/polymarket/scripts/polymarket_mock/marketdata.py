@@ -52,7 +52,7 @@ class MarketData:
         self.clock: Callable[[], int] = clock or (lambda: int(time.time() * 1000))
         self.book_depth = book_depth
         # How a price_change reports best prices; see `_update` (MockConfig documents both).
-        self.batch_best_prices = "entry"
+        self.batch_best_prices = "post"
         self.empty_side = "empty"
         self.default_owner = default_owner
         self.addresses: dict[str, str] = {}
