@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import skills_ref
 import yaml
 from markdown.extensions.toc import slugify
 
@@ -67,6 +68,20 @@ def _anchors(path: Path) -> frozenset[str]:
             anchors.add(slug)
     anchors.update(re.findall(r"\{[^}]*#([\w-]+)[^}]*\}", path.read_text("utf-8")))
     return frozenset(anchors)
+
+
+def test_the_reference_validator_accepts_the_skill():
+    """skills-ref, the Agent Skills reference validator, finds nothing wrong with the skill."""
+    assert skills_ref.validate(PACK_ROOT) == []
+
+
+def test_the_reference_validator_catches_a_broken_skill(tmp_path):
+    """The validator is live: a copy whose name differs from its folder is rejected."""
+    broken = tmp_path / "polymarket"
+    broken.mkdir()
+    text = SKILL.read_text("utf-8").replace("name: polymarket", "name: Polymarket_WS", 1)
+    (broken / "SKILL.md").write_text(text, "utf-8")
+    assert skills_ref.validate(broken) != []
 
 
 def test_skill_frontmatter_follows_the_spec():
