@@ -2,18 +2,27 @@
 
 The unpacked mock runs with `python -I -S`: no environment variables, no user or site packages
 (so no editable install of the repository's copy), and on sys.path only what the mock puts there
-itself plus a folder holding nothing but `websockets`, the one dependency it documents.
+itself plus a folder holding nothing but `websockets`, the one dependency it documents. The
+front-door check goes further: a fresh venv with only websockets exports trading_feed.py from the
+unpacked skill and runs it against the unpacked mock through faults and SIGTERM.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
+import uuid
+import venv
 import zipfile
 from pathlib import Path
 
@@ -21,6 +30,8 @@ import pytest
 import websockets
 from websockets.asyncio.client import connect
 
+from tests.behaviour.test_realtime import check_line
+from tests.fixtures.pack import TITLED_BLOCKS
 from tests.pack.blocks import PACK_ROOT, REPO_ROOT
 from tools.build_skill import ZIP_NAME, build, skill_files
 
@@ -190,3 +201,159 @@ async def test_unpacked_mock_serves_a_market_subscription(unpacked: Path):
             await process.wait()
     assert process.returncode == 0, stderr.decode()
     assert "Traceback" not in stderr.decode()
+
+
+# -- the front door, taken from the artefact ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def websockets_venv(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A fresh virtual environment holding the repository's websockets version and nothing else."""
+    where = tmp_path_factory.mktemp("venv")
+    venv.create(where, with_pip=True)
+    python = str(where / "bin" / "python")
+    pin = f"websockets=={websockets.__version__}"
+    done = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", pin], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    listed = subprocess.run(
+        [python, "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True
+    )
+    names = {line.split("==")[0].lower() for line in listed.stdout.splitlines()}
+    assert names - {"pip", "setuptools", "wheel"} == {"websockets"}
+    return python
+
+
+class _JsonLines:
+    """Collects a process's stdout as JSON objects, one per line, from a thread."""
+
+    def __init__(self, stream) -> None:
+        self.lines: list[dict] = []
+        self._changed = threading.Condition()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream) -> None:
+        for raw in stream:
+            with self._changed:
+                self.lines.append(json.loads(raw))
+                self._changed.notify_all()
+
+    def wait_for(self, predicate, what: str, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not predicate(self.lines):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    pytest.fail(f"no {what} within {timeout}s; lines: {self.lines[-5:]}")
+                self._changed.wait(min(left, 0.1))
+
+
+def _connected(channel: str, reconnects: int):
+    wanted = {"type": "connected", "channel": channel, "reconnects": reconnects}
+    return lambda lines: any(wanted.items() <= line.items() for line in lines)
+
+
+def _books_live(assets: list[str], after: int = 0):
+    def live(lines: list[dict]) -> bool:
+        status = {x["asset_id"]: x["status"] for x in lines[after:] if x["type"] == "book"}
+        return all(status.get(asset) == "live" for asset in assets)
+
+    return live
+
+
+def _control(http_url: str, action: str) -> dict:
+    with urllib.request.urlopen(f"{http_url}/_mock/{action}", timeout=5) as reply:  # noqa: S310
+        return json.loads(reply.read())
+
+
+def test_unpacked_skill_runs_the_trading_feed_through_a_drop_a_stall_and_sigterm(
+    unpacked: Path, websockets_venv: str, tmp_path: Path
+):
+    """From the zip alone, in a venv with only websockets: export trading_feed.py, start the
+    bundled mock, run the program through a drop and a stall (faults from the mock's control
+    endpoint), SIGTERM it: documented JSON lines, exit 0 within 5 s, both sockets closed 1000."""
+    skill = unpacked / "polymarket"
+    dest = tmp_path / "feed"
+    exported = subprocess.run(
+        [websockets_venv, "scripts/export_modules.py", str(dest), "--only", "trading_feed.py"],
+        cwd=skill,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert exported.returncode == 0, exported.stderr
+    program = TITLED_BLOCKS["trading_feed.py"]
+    assert (dest / "trading_feed.py").read_text("utf-8") == program.source  # as the tests ran it
+    credentials = {  # a fresh account: the mock trades for whichever account it is started with
+        "POLYMARKET_API_KEY": str(uuid.uuid4()),
+        "POLYMARKET_API_SECRET": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "POLYMARKET_API_PASSPHRASE": secrets.token_hex(16),
+    }
+    base = {"PATH": "/usr/bin:/bin"}
+    mock = subprocess.Popen(
+        [websockets_venv, "scripts/mock_server.py", "--port", "0", "--activity-interval", "0.2"],
+        cwd=skill,
+        env={**base, **credentials},
+        stdout=subprocess.PIPE,
+        stderr=(tmp_path / "mock.log").open("w"),
+        text=True,
+    )
+    feed = None
+    try:
+        assert mock.stdout is not None
+        banner = ""
+        while "Scenarios:" not in banner:
+            line = mock.stdout.readline()
+            assert line, f"the mock exited:\n{(tmp_path / 'mock.log').read_text()}"
+            banner += line
+        found = dict(re.findall(r"export (POLYMARKET_\w+)=(\S+)", banner))
+        assets = found["POLYMARKET_ASSET_IDS"].split(",")
+        env = {**base, **found, **credentials, "POLYMARKET_ADDRESS": "0x" + "ab" * 20}
+        feed = subprocess.Popen(
+            [websockets_venv, "trading_feed.py", "--data-timeout", "3"],
+            cwd=dest,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=(tmp_path / "feed.log").open("w"),
+            text=True,
+        )
+        out = _JsonLines(feed.stdout)
+        out.wait_for(_connected("user", 0), "user connection")
+        out.wait_for(_books_live(assets), "live books")
+        http = found["POLYMARKET_CLOB_URL"]
+        _control(http, "fault?kind=drop&channel=market")
+        out.wait_for(_connected("market", 1), "reconnect after the drop")
+        out.wait_for(lambda ls: sum(x["type"] == "gap" for x in ls) >= len(assets), "gap lines")
+        state = _control(http, "state")
+        open_market = [
+            c["id"] for c in state["connections"] if c["channel"] == "market" and not c["closed_at"]
+        ]
+        _control(http, f"fault?kind=stall&channel=market&connection_id={open_market[-1]}")
+        out.wait_for(_connected("market", 2), "reconnect after the stall")
+        out.wait_for(_books_live(assets, len(out.lines) - 1), "live books after the stall")
+        started = time.monotonic()
+        feed.send_signal(signal.SIGTERM)
+        code = feed.wait(10)
+        took = time.monotonic() - started
+        state = _control(http, "state")
+    finally:
+        for process in (feed, mock):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+    log = (tmp_path / "feed.log").read_text()
+    assert code == 0, log
+    assert took < 5.0, f"exit took {took:.2f}s"
+    assert mock.returncode == 0
+    for channel in ("market", "user"):
+        last = [c for c in state["connections"] if c["channel"] == channel][-1]
+        assert (last["close_code"], last["closed_by"]) == (1000, "client"), last
+    for line in out.lines:
+        check_line(line)
+    market_gaps = [x for x in out.lines if x["type"] == "gap" and x["channel"] == "market"]
+    assert {a for gap in market_gaps for a in gap["asset_ids"]} == set(assets)
+    assert "Traceback" not in log and credentials["POLYMARKET_API_SECRET"] not in log
