@@ -86,14 +86,31 @@ def test_minimal_client_reports_a_rejected_subscription(threaded_mock, run_progr
 # --- user_stream.py -----------------------------------------------------------------------
 
 
-def test_user_stream_tracks_orders_across_a_disconnect(threaded_mock, run_program):
+HARDHAT_ADDRESS = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # of the mock's test key
+
+
+def _reader_env(threaded_mock, reader: str) -> dict[str, str]:
+    """The environment that selects a REST reader in user_stream.py."""
+    env = mock_env(threaded_mock)
+    if reader == "stdlib":  # the address and the API secrets; no private key at all
+        env.pop("POLYMARKET_PRIVATE_KEY")
+        env["POLYMARKET_ADDRESS"] = HARDHAT_ADDRESS
+    elif reader == "none":
+        env.pop("POLYMARKET_PRIVATE_KEY")
+    return env
+
+
+@pytest.mark.parametrize("reader", ["stdlib", "py-clob-client-v2"])
+def test_user_stream_tracks_orders_across_a_disconnect(threaded_mock, run_program, reader):
     """user_stream.py: live changes print once; changes made while disconnected are recovered
-    over REST after the reconnect; its final states equal the mock's own record; Ctrl-C exits 0."""
+    over REST after the reconnect (standard-library reads with POLYMARKET_ADDRESS, else
+    py-clob-client-v2); the gap is printed; its final states equal the mock's own record;
+    Ctrl-C exits 0."""
     mock = threaded_mock.mock
     exchange = mock.exchange
     yes, no = mock.markets[0].token_ids
     other_market_asset = mock.markets[1].token_ids[0]
-    proc = run_program("user_stream.py", env=mock_env(threaded_mock))
+    proc = run_program("user_stream.py", env=_reader_env(threaded_mock, reader))
     _user_subscribed(threaded_mock, 1)
     proc.wait_for(r"account sync 1: ")
 
@@ -124,6 +141,7 @@ def test_user_stream_tracks_orders_across_a_disconnect(threaded_mock, run_progra
     made = threaded_mock.call(gap)
     mark = len(proc.output)
     _user_subscribed(threaded_mock, 2)
+    proc.wait_for(r"^GAP \d+\.\ds without the stream; reconciling over REST$", after=mark)
     proc.wait_for(r"account sync 2: ", timeout=15, after=mark)
     proc.wait_for(rf"^ORDER {a} status=MATCHED matched=100/100 .*\[rest\]$", after=mark)
     proc.wait_for(rf"^ORDER {b} status=CANCELED .*\[rest\]$", after=mark)
@@ -151,6 +169,34 @@ def test_user_stream_tracks_orders_across_a_disconnect(threaded_mock, run_progra
     trade_count = len(exchange.trades)
     summary = rf"^stopped: {len(states)} orders \({still_open} open\), {trade_count} trades"
     assert re.search(summary, proc.output, re.M), proc.output[-500:]
+
+
+def test_user_stream_without_rest_reports_each_gap(threaded_mock, run_program):
+    """WebSocket only (no address, no private key): it says so, streams, and prints a GAP line
+    for each gap, with no REST read; what happened in the gap is not shown."""
+    mock = threaded_mock.mock
+    exchange = mock.exchange
+    asset = mock.asset_ids[0]
+    proc = run_program("user_stream.py", env=_reader_env(threaded_mock, "none"))
+    proc.wait_for(r"^no REST reads \(POLYMARKET_ADDRESS unset\): gaps are reported only$")
+    _user_subscribed(threaded_mock, 1)
+    bid = exchange.books[asset].best_bid
+    order_id = threaded_mock.call(exchange.place_order, asset, "BUY", bid, "10")
+    proc.wait_for(rf"^ORDER {order_id} status=LIVE .*\[ws\]$")
+
+    def gap() -> None:
+        mock.faults.reject_handshake(503, times=1, channel="user")
+        mock.faults.drop(channel="user")
+        exchange.fill(order_id, "4")
+
+    threaded_mock.call(gap)
+    _user_subscribed(threaded_mock, 2)
+    proc.wait_for(r"^GAP \d+\.\ds without the stream; events in it are lost$")
+    later = threaded_mock.call(exchange.place_order, asset, "BUY", bid, "5")
+    proc.wait_for(rf"^ORDER {later} status=LIVE .*\[ws\]$")
+    assert "matched=4/10" not in proc.output and "account sync" not in proc.output
+    assert proc.output.count("GAP ") == 1
+    assert proc.interrupt() == 0
 
 
 def test_user_stream_without_credentials_names_the_variables(run_program):
