@@ -5,7 +5,7 @@ GET or POST, arguments in the query string, JSON replies:
 * ``/_mock/state``: markets, connections (secrets redacted), handshakes, faults fired.
 * ``/_mock/fault?kind=...``: kind is stall, dead-link, drop, close, accept-then-close, reject,
   hang, malformed, unknown-event or oversized; optional channel, connection_id, asset_id, code,
-  reason, status, times, seconds, size, rst.
+  reason, status, times, seconds, size, rst, retry_after (reject: a Retry-After header).
 * ``/_mock/clear``: undo every fault.
 * ``/_mock/order?asset_id&side&price&size``, ``/_mock/take?...`` (same), ``/_mock/fok?...``
   (same; a fill-or-kill order: filled in full or killed, replies order_id and trade_id or null),
@@ -138,7 +138,8 @@ class Control:
             code = _int(query, "code", 1011)
             faults.accept_then_close(code, query.get("reason", ""), times, scope["channel"])
         elif kind == "reject":
-            faults.reject_handshake(_int(query, "status", 429), times, scope["channel"])
+            status, retry_after = _int(query, "status", 429), _int(query, "retry_after")
+            faults.reject_handshake(status, times, scope["channel"], retry_after)
         elif kind == "hang":
             faults.hang_handshake(float(query.get("seconds", 30.0)), times or 1)
         elif kind == "malformed":

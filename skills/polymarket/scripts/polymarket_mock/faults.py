@@ -119,12 +119,14 @@ class Faults:
         self._accept_then_close.append(_Counted(channel, times, (code, reason)))
         self._fire(f"accept-then-close code={code} times={times} channel={channel}")
 
-    def reject_handshake(self, status=429, times=None, channel=None) -> None:
-        """Answer the next `times` upgrades (None = all) with this HTTP status."""
+    def reject_handshake(self, status=429, times=None, channel=None, retry_after=None) -> None:
+        """Answer the next `times` upgrades (None = all) with this HTTP status; with
+        `retry_after` (whole seconds) the refusal carries a ``Retry-After`` header."""
         if status not in HANDSHAKE_STATUSES:
             raise ValueError(f"status must be one of {HANDSHAKE_STATUSES}")
-        self._rejections.append(_Counted(channel, times, (status,)))
-        self._fire(f"reject-handshake status={status} times={times} channel={channel}")
+        self._rejections.append(_Counted(channel, times, (status, retry_after)))
+        after = "" if retry_after is None else f" retry_after={retry_after}"
+        self._fire(f"reject-handshake status={status} times={times} channel={channel}{after}")
 
     def hang_handshake(self, seconds=30.0, times=1) -> None:
         """Delay the next `times` HTTP upgrade responses by `seconds`."""
@@ -203,14 +205,15 @@ class Faults:
             return set()
         return {scope.asset_id for scope in matching if scope.asset_id}
 
-    def handshake_action(self, channel: str) -> tuple[str, Any] | None:
-        """("hang", seconds), ("reject", status) or None for the next upgrade on `channel`."""
+    def handshake_action(self, channel: str) -> tuple[Any, ...] | None:
+        """("hang", seconds), ("reject", status, retry_after) or None for the next upgrade on
+        `channel` (retry_after: None or whole seconds for a Retry-After header)."""
         for rule in self._hangs:
             if (args := rule.take(channel)) is not None:
                 return "hang", args[0]
         for rule in self._rejections:
             if (args := rule.take(channel)) is not None:
-                return "reject", args[0]
+                return "reject", args[0], args[1]
         return None
 
     def accept_then_close_rule(self, channel: str) -> tuple[int, str] | None:

@@ -204,7 +204,10 @@ class MockPolymarket:
             if action and action[0] == "hang":
                 await asyncio.sleep(action[1])
             elif action and action[0] == "reject":
-                return conn.respond(action[1], f"mock fault: HTTP {action[1]}\n")
+                response = conn.respond(action[1], f"mock fault: HTTP {action[1]}\n")
+                if action[2] is not None:
+                    response.headers["Retry-After"] = str(action[2])
+                return response
             return None
         if path.startswith("/ws"):
             return conn.respond(404, "Not Found\n")
