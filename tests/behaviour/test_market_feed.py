@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
 from market_feed import MAX_ASSETS_PER_CONNECTION, MarketFeed, MarketFeedPool, shard
 from robust_ws import FatalHandshakeError
+from wire import parse_events
 
 from tests.faults.rig import assert_books_match_mock
 
@@ -21,6 +23,11 @@ async def until(predicate, within: float = 10.0, step: float = 0.1) -> None:
     async with asyncio.timeout(within):
         while not predicate():  # noqa: ASYNC110 - state lives in the mock, not in an Event
             await asyncio.sleep(step)
+
+
+def operations(record) -> list[dict]:
+    """The dynamic subscribe/unsubscribe frames a connection received, in order."""
+    return [frame for frame in record.subscriptions if "operation" in frame]
 
 
 def feed_for(mock, assets, **options) -> MarketFeed:
@@ -191,14 +198,58 @@ async def test_asset_silent_despite_resubscribes_escalates_to_a_reconnect(mock_f
             assert_books_match_mock(mock, feed)
 
 
-async def test_quiet_asset_is_probed_not_reconnected(mock_factory):
-    """With no activity at all, the silence watchdog's resubscribe brings a book: no escalation."""
+async def test_quiet_feed_is_probed_never_reconnected(mock_factory):
+    """With the defaults and no activity at all, an hour passes on one connection: silence is
+    probed with targeted resubscribes, each answered by an unchanged book, never escalated."""
     async with mock_factory(activity_interval=None) as mock:
-        feed = feed_for(mock, mock.asset_ids, asset_silence_timeout=60.0, data_timeout=None)
+        feed = feed_for(mock, mock.asset_ids)
         async with running(feed):
-            await asyncio.sleep(600)
-        assert feed.stats.escalations == 0 and len(mock.connections) == 1
-        assert feed.silent_assets() == []
+            await asyncio.sleep(3600)
+            assert feed.silent_assets() == [] and feed.failed_assets() == []
+        assert len(mock.connections) == 1 and feed.connection.stats.stalls == 0
+        assert feed.stats.escalations == 0 and feed.stats.missed_changes == 0
+        probed = {a for op in operations(mock.connections[0]) for a in op["assets_ids"]}
+        assert probed == set(mock.asset_ids)  # every asset was asked, and every one answered
+
+
+async def test_resubscribe_answers_do_not_hide_missing_changes(mock_factory):
+    """An asset whose changes stop reaching us while its resubscribes are still answered with a
+    book: each answer differs from the book we held, so the silence is no quiet market. After
+    max_resubscribes such answers the connection is replaced (defaults: 300 s silence)."""
+    async with mock_factory(activity_interval=1.0) as mock:
+        lost = mock.asset_ids[0]
+        feed = feed_for(mock, mock.asset_ids, rng=lambda: 1.0)
+        deliver = feed.connection.on_message
+
+        async def without_changes_of_lost(raw: str) -> None:
+            kept = []
+            for event in parse_events(raw):
+                if event.get("event_type") == "price_change":
+                    entries = [e for e in event["price_changes"] if e.get("asset_id") != lost]
+                    event = {**event, "price_changes": entries}
+                    if not entries:
+                        continue
+                elif event.get("asset_id") == lost and "tick_size" not in event:
+                    continue  # all but a subscription's book (a post-trade book has no tick)
+                kept.append(event)
+            if kept:
+                await deliver(json.dumps(kept))
+
+        feed.connection.on_message = without_changes_of_lost
+        async with running(feed):
+            await until(lambda: len(mock.connections) == 2, within=1000, step=1.0)
+            escalated_at = mock.connections[1].opened_at
+        first = mock.connections[0]
+        assert (
+            operations(first)
+            == [
+                {"operation": "unsubscribe", "assets_ids": [lost]},
+                {"operation": "subscribe", "assets_ids": [lost]},
+            ]
+            * 2
+        )
+        assert feed.stats.missed_changes == 2 and feed.stats.escalations == 1
+        assert 3 * 300 <= escalated_at - first.opened_at <= 3 * 301 + 0.6
 
 
 async def test_global_events_reach_on_event_without_a_book(mock_factory):
@@ -239,6 +290,7 @@ async def test_pool_shards_and_staggers_connections(mock_factory):
             assert {a for c in mock.connections for a in c.assets} == set(mock.asset_ids)
             bid, ask = pool.best(mock.asset_ids[-1])
             assert bid is not None and ask is not None
+            assert pool.silent_assets() == [] and pool.failed_assets() == []
         assert all(c.close_code == 1000 for c in mock.connections)
 
 

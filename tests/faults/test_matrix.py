@@ -38,7 +38,8 @@ pytestmark = pytest.mark.looptime
 
 FIRST_DELAY = 0.5  # backoff_base: the first delay after a healthy (>= stable_after) session
 PONG_DEADLINE = 30.0  # pong_timeout default
-DATA_DEADLINE = 60.0  # data_timeout default
+DATA_DEADLINE = 60.0  # data_timeout default: a silent feed is probed
+PROBE_WAIT = 30.0  # snapshot_timeout default: an unanswered probe means a stall
 CHECK = 1.0  # check_interval default
 OPEN_TIMEOUT = 10.0  # open_timeout default
 CLOSE_TIMEOUT = 1.0  # close_timeout default
@@ -327,8 +328,9 @@ async def test_rows07_08_dead_link_is_caught_by_the_pong_deadline(mock_factory, 
 
 
 async def test_row09_stall_with_pong_flowing_is_caught_by_the_data_watchdog(mock_factory):
-    """Data stops but every PING is still answered: the 60 s data watchdog reconnects (close
-    1000 by the client), the subscription is replayed and the books match the mock again."""
+    """Data stops but every PING is still answered: after 60 s of silence one asset is probed,
+    nothing answers within 30 s, so the feed reconnects (close 1000 by the client), replays the
+    subscription, and the books match the mock again."""
     async with mock_factory(activity_interval=1.0) as mock:
         feed = feed_on(mock.url, mock.asset_ids)
         stats = feed.connection.stats
@@ -336,14 +338,17 @@ async def test_row09_stall_with_pong_flowing_is_caught_by_the_data_watchdog(mock
             await asyncio.sleep(100)
             stalled_at = now()
             mock.faults.stall(connection_id=mock.connections[0].id)
-            await asyncio.sleep(DATA_DEADLINE - 3)  # coarse, then poll finely near the bound
+            await asyncio.sleep(DATA_DEADLINE + PROBE_WAIT - 3)  # coarse, then poll finely
             detected_at = await until(lambda: stats.stalls, within=30, step=0.01)
             await until(lambda: len(mock.connections) == 2, within=10, step=0.01)
             await asyncio.sleep(5)
             await settled(mock)
             assert_books_match_mock(mock, feed)
     # Last data came at most 1 s before the stall (activity is 1 s apart).
-    assert DATA_DEADLINE - 1 <= detected_at - stalled_at <= DATA_DEADLINE + CHECK + 0.05
+    # last data <= 1 s before the stall; probe on the first check after 60 s, verdict on the
+    # first check after 30 more
+    bound = DATA_DEADLINE + PROBE_WAIT
+    assert bound - 1 <= detected_at - stalled_at <= bound + 2 * CHECK + 0.05
     assert (stats.stalls, stats.pong_timeouts, stats.reconnects) == (1, 0, 1)
     first, second = mock.connections
     assert len([t for t in first.pings if t > stalled_at]) >= 5  # PONGs kept flowing

@@ -1,7 +1,8 @@
 """Fault matrix rows 10, 15 and 16: what the client subscribes to survives every fault exactly.
 
 Row 10: one asset goes silent while the others flow: targeted unsubscribe + subscribe of that
-asset only, then escalation to a new connection. Row 15: dynamic subscribe/unsubscribe, some of
+asset only, then escalation to a new connection. Row 10b: an unknown token id is given up after
+a bounded number of tries, instead of reconnecting every 90 s for ever. Row 15: dynamic subscribe/unsubscribe, some of
 it while disconnected, then a drop: the next connection subscribes to exactly the current set.
 Row 16: more than 200 assets are split across connections, each within the limit, counted on
 the mock's side; a drop on one shard replays that shard's assets and leaves the others alone.
@@ -22,6 +23,7 @@ from tests.faults.rig import (
     feed_on,
     gaps,
     lines,
+    now,
     running,
     settled,
     until,
@@ -89,6 +91,40 @@ async def test_row10_one_silent_asset_gets_targeted_resubscribes_then_escalation
     assert len(mock.connections) == 2
     escalations = [line for line in lines(caplog, level=logging.ERROR) if "still silent" in line]
     assert len(escalations) == 1
+
+
+UNKNOWN = "1" * 77  # a well-formed token id the mock has never heard of
+
+
+async def test_row10b_unknown_asset_is_given_up_after_bounded_tries(mock_factory, caplog):
+    """One token id that never gets a book (the mock accepts and ignores unknown ids): two
+    targeted resubscribes, one reconnect, two more resubscribes, then it is given up: reported
+    by failed_assets() and one ERROR line, while the connection keeps serving the others."""
+    async with mock_factory(activity_interval=1.0) as mock:
+        feed = feed_on(mock.url, [*mock.asset_ids, UNKNOWN])
+        async with running(feed):
+            await until(lambda: feed.failed_assets(), within=400, step=0.5)
+            given_up_at = now()
+            await asyncio.sleep(1800)  # half an hour more: nothing else happens
+            await settled(mock)
+            feed_assets = [a for a in feed.subscribed_assets if a != UNKNOWN]
+            for asset in feed_assets:
+                assert not feed.books[asset].awaiting_snapshot
+        first, second = mock.connections  # exactly one reconnect in 32 minutes
+    pair = [
+        {"operation": "unsubscribe", "assets_ids": [UNKNOWN]},
+        {"operation": "subscribe", "assets_ids": [UNKNOWN]},
+    ]
+    assert operations(first) == pair * 2 and operations(second) == pair * 2
+    assert UNKNOWN in second.subscriptions[0]["assets_ids"]  # still subscribed, never probed
+    # 30 s per snapshot wait (+1 s checks), three waits per connection, one 0.5 s backoff
+    assert 3 * 30 <= second.opened_at - first.opened_at <= 3 * 31 + 0.6
+    assert 3 * 30 <= given_up_at - second.opened_at <= 3 * 31 + 0.6
+    assert feed.failed_assets() == [UNKNOWN] and feed.silent_assets() == [UNKNOWN]
+    assert (feed.stats.escalations, feed.stats.given_up) == (1, 1)
+    assert second.closed_by == "client" and second.close_reason == "client shutdown"
+    given_up = [line for line in lines(caplog, level=logging.ERROR) if "given up" in line]
+    assert len(given_up) == 1 and UNKNOWN[:12] in given_up[0]
 
 
 # -- row 15 -------------------------------------------------------------------------------
