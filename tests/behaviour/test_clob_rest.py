@@ -3,10 +3,17 @@ HMAC, the five headers and pages with next_cursor)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import copy
+import io
+import json
 import logging
+import urllib.error
+from urllib.parse import urlsplit
 
+import clob_rest
 import pytest
 from account_sync import AccountSync, read_account
 from clob_rest import (
@@ -25,6 +32,7 @@ from py_clob_client_v2.clob_types import ApiCreds, RequestArgs
 from py_clob_client_v2.headers.headers import create_level_2_headers
 from py_clob_client_v2.signing.hmac import build_hmac_signature
 from user_events import parse_order
+from websockets.datastructures import Headers
 
 HARDHAT_ADDRESS = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # of the mock's HARDHAT_TEST_KEY
 SECRET = base64.urlsafe_b64encode(b"a test secret, 32 bytes long....").decode()
@@ -244,3 +252,98 @@ def test_an_unreachable_server_is_a_clear_error():
     with pytest.raises(ClobRestError, match="GET /time: no answer") as caught:
         rest.server_time()
     assert caught.value.status is None
+
+
+# --- the whole user side on the standard-library reader, under looptime -----------------------
+
+
+class InLoopOpener:
+    """Stands in for clob_rest's urllib opener: hands each request to the in-loop mock's REST
+    handler (same path, headers, HMAC check and pages), so looptime's clock stays exact."""
+
+    def __init__(self, mock):
+        self.mock = mock
+
+    def open(self, request, timeout):
+        parts = urlsplit(request.full_url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        reply = self.mock.rest.handle(request.get_method(), target, Headers(request.header_items()))
+        status, body = reply if reply is not None else (404, {"error": "not found"})
+        data = json.dumps(body).encode()
+        if status != 200:
+            raise urllib.error.HTTPError(request.full_url, status, "error", {}, io.BytesIO(data))
+        return contextlib.closing(io.BytesIO(data))
+
+
+@pytest.mark.looptime(end=600)
+async def test_a_gap_is_reported_and_filled_by_the_stdlib_reader(mock_factory, monkeypatch):
+    """A fill, a cancel and a trade status change made while the user socket is down: on_gap
+    is called once, then REST (clob_rest, no private key) reports each as a [rest] change;
+    events seen live and again over REST count once; the state equals the mock's record."""
+    from robust_ws import RobustConnection
+    from user_events import UserEventRouter
+    from user_subscription import UserSubscription
+
+    async def to_thread_in_loop(function, /, *args, **kwargs):
+        await asyncio.sleep(0.05)  # a REST round trip
+        return function(*args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "to_thread", to_thread_in_loop)
+    async with mock_factory(activity_interval=None, markets=1) as mock:
+        monkeypatch.setattr(clob_rest, "_OPENER", InLoopOpener(mock))
+        env = {**mock.client_env(), ADDRESS_ENV: HARDHAT_ADDRESS}
+        env.pop("POLYMARKET_PRIVATE_KEY")
+        credentials = Credentials.from_env(env)
+        tracker = OrderTracker(owner=credentials.api_key)
+        changes, gaps = [], []
+
+        def report(change):
+            if change is not None:
+                changes.append(change)
+
+        sync = AccountSync(
+            ClobRest.from_env(env),
+            tracker,
+            on_change=report,
+            on_gap=lambda a, b: gaps.append((a, b)),
+        )
+        router = UserEventRouter(
+            on_order=lambda e: report(tracker.apply_order(e)),
+            on_trade=lambda e: report(tracker.apply_trade(e)),
+        )
+        conn = RobustConnection(
+            f"{mock.url}/ws/user",
+            UserSubscription(credentials, None).first_frame,
+            router.handle_message,
+            on_connected=sync.on_connected,
+            name="user",
+            data_timeout=None,
+            rng=lambda: 1.0,
+            connect_kwargs={"proxy": None},
+        )
+        running = asyncio.create_task(conn.run())
+        await mock.wait_for(lambda m: sync.syncs == 1)
+        exchange, asset = mock.exchange, mock.asset_ids[0]
+        bid = exchange.books[asset].best_bid
+        kept = exchange.place_order(asset, "BUY", bid, "10")
+        gone = exchange.place_order(asset, "BUY", bid, "20")
+        trade = exchange.fill(kept, "4")
+        await mock.flush()
+        await asyncio.sleep(0.1)
+        live = list(changes)
+        mock.faults.reject_handshake(status=503, times=2, channel="user")
+        mock.faults.drop(channel="user")
+        exchange.fill(kept, "6")
+        exchange.cancel(gone)
+        exchange.advance_trade(trade, "MINED")
+        await mock.wait_for(lambda m: sync.syncs == 2 and sync._task.done(), 60)
+        conn.stop()
+        await asyncio.wait_for(running, 10)
+        await sync.close()
+    assert len(gaps) == 1 and {c.source for c in live} == {"ws"}
+    after = changes[len(live) :]
+    assert {(c.kind, c.id) for c in after} >= {("order", kept), ("order", gone), ("trade", trade)}
+    assert {c.source for c in after} == {"rest"} and sync.failures == 0
+    assert tracker.orders[kept].status == "MATCHED" and tracker.orders[gone].status == "CANCELED"
+    assert tracker.trades[trade].status == "MINED"
+    assert len({c.line for c in changes}) == len(changes)
