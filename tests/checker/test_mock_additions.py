@@ -41,3 +41,24 @@ def test_control_reject_takes_retry_after(threaded_mock):
 
     response = asyncio.run(attempt())
     assert (response.status_code, response.headers["Retry-After"]) == (429, "3")
+
+
+@pytest.mark.looptime
+@pytest.mark.parametrize("early_ping", ["close", "record"])
+async def test_early_ping(mock_factory, early_ping):
+    """A PING before the subscription: "close" (default) = 1008; "record" = recorded, ignored."""
+    async with mock_factory(activity_interval=None, early_ping=early_ping) as mock:
+        asset = mock.asset_ids[0]
+        async with connect(mock.url + "/ws/market") as ws:
+            await ws.send("PING")
+            await ws.send(json.dumps({"assets_ids": [asset], "type": "market"}))
+            if early_ping == "close":
+                await ws.wait_closed()
+                assert ws.close_code == 1008
+            else:
+                book = json.loads(await ws.recv())
+                assert book["event_type"] == "book"
+        record = mock.connections[0]
+        assert len(record.pings) == 1
+        assert record.frames_received[0][1] == "PING"
+        assert (record.subscribed_at is not None) is (early_ping == "record")

@@ -27,6 +27,10 @@ class MockConfig:
     """Initial dump for several assets as ONE JSON array frame (else one frame per book)."""
     subscribe_timeout: float | None = 30.0
     """Close a connection that sends no valid subscription in time (None = never)."""
+    early_ping: str = "close"
+    """A text PING before the subscription: "close" = 1008 "invalid subscription payload", as
+    observed (nautilus_trader#4864); "record" = kept in ``record.pings`` and otherwise ignored
+    (scripts/check_client.py judges it itself and keeps the rest of its run meaningful)."""
     ping_timeout: float | None = None
     """Close a subscribed connection that sends no text PING for this long (None = never)."""
     credentials: tuple[Credentials, ...] = (DEMO_CREDENTIALS,)

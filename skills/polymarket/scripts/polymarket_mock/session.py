@@ -6,7 +6,9 @@ cannot parse, closes the connection with 1008 "invalid subscription payload" (ob
 market channel, nautilus_trader#4864; the mock applies it to later bad frames and to the user
 channel too, and records its own, more precise reason in ``record.error``). Bad input never
 reaches other connections. A binary frame is such a frame unless ``config.binary_frames`` is
-"accept" (then it is read as UTF-8 text); the real behaviour is undocumented.
+"accept" (then it is read as UTF-8 text); the real behaviour is undocumented. With
+``config.early_ping`` "record" a PING before the subscription is only recorded (not answered,
+not closed), so a client checker can judge it without the close derailing the rest of its run.
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ class ChannelSession:
                     continue
                 if text == messages.PING:
                     self.record.pings.append(now)
+                    if self.config.early_ping == "record":
+                        continue  # kept in the record for a checker to judge; not answered
                 try:
                     if self.subscribed:
                         self.operate(text)
