@@ -549,7 +549,7 @@ def test_trading_feed_through_drop_stall_429_malformed_and_sigterm(feed_mock, tm
     documented lines, and on SIGTERM exits 0 within the bound with both sockets closed 1000."""
     mock = feed_mock.mock
     env = _program_env(feed_mock)
-    args = ["--data-timeout", "3", "--rate-limited-delay", "1"]
+    args = ["--data-timeout", "2", "--snapshot-timeout", "2", "--rate-limited-delay", "1"]
     with feed_program(tmp_path, env, args) as feed:
         feed.wait_for(lambda ls: _live(ls, mock.asset_ids) and _connected("user", 0)(ls))
         asset = mock.asset_ids[0]
@@ -572,7 +572,7 @@ def test_trading_feed_through_drop_stall_429_malformed_and_sigterm(feed_mock, tm
         feed_mock.call(mock.exchange.fill, order, "6")
         feed.wait_for(_connected("user", 1))
         feed.wait_for(lambda ls: any(x.get("id") == order and x["status"] == "MATCHED" for x in ls))
-        # a stall: data stops, PONG still answered; --data-timeout 3 replaces the connection
+        # a stall: data stops, PONG still answered; found within --data-timeout + --snapshot-timeout
         records = feed_mock.call(lambda: list(mock.connections))
         current = [c.id for c in records if c.channel == "market" and c.closed_at is None]
         feed_mock.call(mock.faults.stall, "market", current[-1])  # that connection only

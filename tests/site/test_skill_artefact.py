@@ -311,7 +311,7 @@ def test_unpacked_skill_runs_the_trading_feed_through_a_drop_a_stall_and_sigterm
         assets = found["POLYMARKET_ASSET_IDS"].split(",")
         env = {**base, **found, **credentials, "POLYMARKET_ADDRESS": "0x" + "ab" * 20}
         feed = subprocess.Popen(
-            [websockets_venv, "trading_feed.py", "--data-timeout", "3"],
+            [websockets_venv, "trading_feed.py", "--data-timeout", "2", "--snapshot-timeout", "2"],
             cwd=dest,
             env=env,
             stdout=subprocess.PIPE,
