@@ -619,6 +619,22 @@ def test_trading_feed_exits_within_the_bound_with_stdout_blocked(feed_mock, tmp_
     assert "Traceback" not in stderr
 
 
+def test_trading_feed_exits_within_the_bound_on_dead_links(feed_mock, tmp_path):
+    """Both links dead (the mock neither reads nor answers): SIGTERM still exits 0 within the
+    bound; each close gives up after close_timeout and the sockets are cut."""
+    mock = feed_mock.mock
+    with feed_program(tmp_path, _program_env(feed_mock), []) as feed:
+        feed.wait_for(lambda ls: _live(ls, mock.asset_ids) and _connected("user", 0)(ls))
+        feed_mock.call(mock.faults.dead_link, "market")
+        feed_mock.call(mock.faults.dead_link, "user")
+        time.sleep(1)
+        code, took = feed.terminate()
+        stderr = feed.stderr
+    assert code == 0, stderr
+    assert took < EXIT_WITHIN, f"exit took {took:.2f}s"
+    assert "Traceback" not in stderr
+
+
 def _queued(fd: int) -> int:
     buffer = bytearray(4)
     fcntl.ioctl(fd, termios.FIONREAD, buffer)
