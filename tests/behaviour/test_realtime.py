@@ -19,6 +19,7 @@ import sys
 import termios
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -527,6 +528,16 @@ def _all_live(assets: list[str]):
     return lambda lines: _live(lines, assets)
 
 
+def _control(http_url: str):
+    """GET the mock's control endpoint (/_mock/...); the JSON reply."""
+
+    def call(action: str) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{http_url}/_mock/{action}", timeout=5) as reply:  # noqa: S310
+            return json.loads(reply.read())
+
+    return call
+
+
 def _closed_by_client_1000(threaded_mock: ThreadedMock) -> None:
     records = threaded_mock.call(lambda: list(threaded_mock.mock.connections))
     for channel in ("market", "user"):
@@ -545,37 +556,39 @@ def test_trading_feed_market_only_prints_books_and_stops_on_ctrl_c(threaded_mock
 
 
 def test_trading_feed_through_drop_stall_429_malformed_and_sigterm(feed_mock, tmp_path):
-    """The program keeps books and the account right through every fault, prints only
-    documented lines, and on SIGTERM exits 0 within the bound with both sockets closed 1000."""
+    """Faults from the mock's control endpoint: the program keeps books and the account right
+    through each, prints only documented lines, and on SIGTERM exits 0 within the bound with
+    both sockets closed 1000."""
     mock = feed_mock.mock
     env = _program_env(feed_mock)
     args = ["--data-timeout", "2", "--snapshot-timeout", "2", "--rate-limited-delay", "1"]
+    control = _control(feed_mock.http_url)  # faults and orders as another process would
     with feed_program(tmp_path, env, args) as feed:
         feed.wait_for(lambda ls: _live(ls, mock.asset_ids) and _connected("user", 0)(ls))
         asset = mock.asset_ids[0]
         bid = feed_mock.call(lambda: mock.exchange.books[asset].best_bid)
-        order = feed_mock.call(mock.exchange.place_order, asset, "BUY", bid, "10")
-        trade = feed_mock.call(mock.exchange.fill, order, "4")
+        order = control(f"order?asset_id={asset}&side=BUY&price={bid}&size=10")["order_id"]
+        trade = control(f"fill?order_id={order}&size=4")["trade_id"]
         feed.wait_for(lambda ls: any(x.get("id") == trade for x in ls))
         # malformed frames on both channels: skipped, lines keep coming
-        feed_mock.call(mock.faults.send_malformed, "market")
-        feed_mock.call(mock.faults.send_malformed, "user")
+        control("fault?kind=malformed&channel=market")
+        control("fault?kind=malformed&channel=user")
         mark = len(feed.lines)
         feed.wait_for(lambda ls: sum(x["type"] == "book" for x in ls) > 10, after=mark)
         # a drop of the market socket
-        feed_mock.call(mock.faults.drop, "market")
+        control("fault?kind=drop&channel=market")
         feed.wait_for(_connected("market", 1))
         feed.wait_for(lambda ls: sum(x["type"] == "gap" for x in ls) >= len(mock.asset_ids))
         # a 429 at the user handshake after a drop; the fill made meanwhile comes over REST
-        feed_mock.call(mock.faults.reject_handshake, 429, 1, "user")
-        feed_mock.call(mock.faults.drop, "user")
-        feed_mock.call(mock.exchange.fill, order, "6")
+        control("fault?kind=reject&status=429&times=1&channel=user")
+        control("fault?kind=drop&channel=user")
+        control(f"fill?order_id={order}&size=6")
         feed.wait_for(_connected("user", 1))
         feed.wait_for(lambda ls: any(x.get("id") == order and x["status"] == "MATCHED" for x in ls))
         # a stall: data stops, PONG still answered; found within --data-timeout + --snapshot-timeout
         records = feed_mock.call(lambda: list(mock.connections))
         current = [c.id for c in records if c.channel == "market" and c.closed_at is None]
-        feed_mock.call(mock.faults.stall, "market", current[-1])  # that connection only
+        control(f"fault?kind=stall&channel=market&connection_id={current[-1]}")  # that one only
         feed.wait_for(_connected("market", 2), timeout=20)
         feed.wait_for(_all_live(mock.asset_ids), after=len(feed.lines) - 1)
         code, took = feed.terminate()
@@ -625,8 +638,9 @@ def test_trading_feed_exits_within_the_bound_on_dead_links(feed_mock, tmp_path):
     mock = feed_mock.mock
     with feed_program(tmp_path, _program_env(feed_mock), []) as feed:
         feed.wait_for(lambda ls: _live(ls, mock.asset_ids) and _connected("user", 0)(ls))
-        feed_mock.call(mock.faults.dead_link, "market")
-        feed_mock.call(mock.faults.dead_link, "user")
+        control = _control(feed_mock.http_url)
+        control("fault?kind=dead-link&channel=market")
+        control("fault?kind=dead-link&channel=user")
         time.sleep(1)
         code, took = feed.terminate()
         stderr = feed.stderr
