@@ -252,6 +252,28 @@ async def test_resubscribe_answers_do_not_hide_missing_changes(mock_factory):
         assert 3 * 300 <= escalated_at - first.opened_at <= 3 * 301 + 0.6
 
 
+async def test_silent_feed_whose_probe_shows_lost_changes_is_replaced_at_once(mock_factory):
+    """Every change stops reaching us while subscriptions are still answered: after 60 s of
+    silence the probe's book differs from ours, so the feed is stalled; no waiting for the
+    per-asset probes (300 s each, twice)."""
+    async with mock_factory(activity_interval=1.0) as mock:
+        feed = feed_for(mock, mock.asset_ids, rng=lambda: 1.0)
+        deliver = feed.connection.on_message
+
+        async def subscription_books_only(raw: str) -> None:
+            kept = [e for e in parse_events(raw) if "tick_size" in e]  # not post-trade books
+            if kept:
+                await deliver(json.dumps(kept))
+
+        feed.connection.on_message = subscription_books_only
+        async with running(feed):
+            await until(lambda: len(mock.connections) == 2, within=200, step=1.0)
+        first, second = mock.connections
+        assert 60 <= second.opened_at - first.opened_at <= 62 + 0.6
+        assert feed.connection.stats.stalls == 1 and feed.stats.missed_changes == 1
+        assert "stale feed" in first.close_reason
+
+
 async def test_global_events_reach_on_event_without_a_book(mock_factory):
     """new_market (custom feature) is global: delivered with book None."""
     async with mock_factory(activity_interval=None) as mock:
