@@ -228,7 +228,11 @@ async def test_user_stack_at_debug_logs_no_secret(mock_factory, caplog, capsys, 
             errors.append(exc)
         mock.faults.reject_handshake(status=401, times=None, channel="user")
         refused = RobustConnection(
-            f"{mock.url}/ws/user", subscription.first_frame, print, connect_kwargs={"proxy": None}
+            f"{mock.url}/ws/user",
+            subscription.first_frame,
+            print,
+            retry_refused=False,  # raise at once: the error's text is what is checked
+            connect_kwargs={"proxy": None},
         )
         try:
             await refused.run()
