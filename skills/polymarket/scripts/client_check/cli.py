@@ -1,0 +1,233 @@
+"""Command line of the client checker: ``python check_client.py --help``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shlex
+import sys
+from pathlib import Path
+
+from .bounds import PRODUCTION, Bounds
+from .harness import ENV_FIELDS, Options
+from .report import line, summary, write_json
+from .scenarios import SCENARIOS, run_scenario
+
+__all__ = ["main", "build_parser"]
+
+DESCRIPTION = """\
+Check your own Polymarket WebSocket client against the bundled mock, one fault at a time.
+
+For each scenario the checker starts a FRESH mock Polymarket in its own process (market and
+user channels, REST, fresh random API credentials), starts your client with the mock's
+endpoints and those credentials in its environment, waits until it has subscribed on every
+channel it speaks, applies the scenario's fault, judges the client from what the mock recorded
+on every connection (subscription frames, text PINGs with their times, handshakes and HTTP
+statuses, who closed and with which code), stops it with SIGTERM (SIGINT in shutdown-sigint),
+and prints one PASS/FAIL line naming what it saw and the bound it applied. In every scenario
+the client's stdout and stderr are scanned for any 12-character piece of the API secret or
+passphrase it was given (never printed by the checker). Exit code: 0 if nothing failed, 1 if a
+scenario failed, 2 on a usage error.
+
+  python check_client.py -- python my_bot.py --flag
+  python check_client.py --time-scale 0.1 --only drop,stall --json report.json -- ./bot
+"""
+
+EPILOG = (
+    """\
+time scale: --time-scale S declares that every interval of your client is S times its
+production value (S=0.1: PING every 1 s instead of 10 s, a 3 s PONG deadline, a 6 s data
+deadline, a 6 s wait after HTTP 429, a 3 s backoff cap). The checker multiplies each
+production figure below by S, and never uses less than --floor real seconds for an upper
+bound. Give your client the scaled intervals yourself (options, a wrapper); the checker cannot.
+Production figures (seconds, counts):
+"""
+    + "\n".join(f"  {k:<16} {v:g}" for k, v in PRODUCTION.items())
+    + """
+
+environment given to the client (--env-name FIELD=NAME to rename, FIELD= to leave one out):
+"""
+    + "\n".join(f"  {k:<12} {v}" for k, v in ENV_FIELDS.items())
+    + """
+  asset_ids and markets are comma-separated; address is a fixed test wallet, private_key the
+  public Hardhat test key #0. Without 'user' in --channels no credentials are passed.
+
+scenarios (--only / --skip take comma-separated names):
+"""
+    + "\n".join(f"  {s.name:<18} {s.summary}" for s in SCENARIOS.values())
+    + """
+
+  A scenario needing a channel your client does not speak (--channels) is SKIPped.
+  shutdown judges 1000 closes and exit 0; the other scenarios send SIGTERM at their end and
+  kill a client still running --exit-within seconds later (noted, not judged).
+
+output checks (--output-format pack-jsonl): the client prints the JSON lines of the pack's
+quickstart (trading_feed.py): after each scenario's fault the mock goes quiet and every
+asset's last "book" line must be live and equal the mock's levels.
+"""
+)
+
+
+def _pairs(values: list[str], what: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"error: {what} takes KEY=VALUE, got {value!r}")
+        pairs[key] = rest
+    return pairs
+
+
+def _names(text: str | None) -> list[str]:
+    names = [n.strip() for n in (text or "").split(",") if n.strip()]
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        raise SystemExit(f"error: unknown scenario(s) {', '.join(unknown)}; see --list")
+    return names
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="check_client.py",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="%(prog)s [options] -- COMMAND [ARG ...]",
+    )
+    add = parser.add_argument
+    add(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="your client's intervals / production intervals (default 1.0)",
+    )
+    add("--only", metavar="NAMES", help="run only these scenarios, in the battery's order")
+    add("--skip", metavar="NAMES", help="leave these scenarios out")
+    add("--list", action="store_true", help="list the scenarios with their bounds and exit")
+    add(
+        "--channels",
+        default="market,user",
+        help="channels your client speaks: market, user or both (default market,user)",
+    )
+    add(
+        "--env-name",
+        action="append",
+        default=[],
+        metavar="FIELD=NAME",
+        help="pass FIELD under the variable NAME (repeatable); FIELD= passes nothing",
+    )
+    add(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an extra environment variable for the client (repeatable)",
+    )
+    add(
+        "--assets",
+        type=int,
+        default=4,
+        help="token ids given to the client (default 4; many-assets gives 250)",
+    )
+    add(
+        "--startup",
+        type=float,
+        default=15.0,
+        help="real seconds for the client to start and subscribe (default 15, not scaled)",
+    )
+    add(
+        "--exit-within",
+        type=float,
+        default=5.0,
+        help="real seconds from SIGTERM/SIGINT to exit (default 5, not scaled)",
+    )
+    add(
+        "--floor",
+        type=float,
+        default=1.0,
+        help="no upper bound below this many real seconds (default 1)",
+    )
+    add(
+        "--output-format",
+        choices=["pack-jsonl"],
+        help="also check the client's JSON lines (the quickstart's shapes) against the mock",
+    )
+    add("--json", type=Path, metavar="FILE", help="write the full report as JSON to FILE")
+    add("--cwd", help="working directory of the client")
+    add("--verbose", action="store_true", help="show the mock's log")
+    add("command", nargs=argparse.REMAINDER, help="after --: the command that starts your client")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    try:
+        bounds = Bounds(args.time_scale, args.floor, args.startup, args.exit_within)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.list:
+        for s in SCENARIOS.values():
+            print(f"{s.name:<18} {s.summary}")
+        print(
+            f"bounds at --time-scale {bounds.scale:g}: "
+            + ", ".join(
+                f"{k} {bounds.says(k)}"
+                for k in (
+                    "ping_max_gap",
+                    "reconnect",
+                    "dead_link",
+                    "stall",
+                    "missing_book",
+                    "recover",
+                )
+            )
+        )
+        return 0
+    if not command:
+        parser.error("give the client's command after --")
+    channels = tuple(c.strip() for c in args.channels.split(",") if c.strip())
+    if not channels or any(c not in ("market", "user") for c in channels):
+        parser.error("--channels takes market, user or market,user")
+    names = dict(ENV_FIELDS)
+    for field_name, name in _pairs(args.env_name, "--env-name").items():
+        if field_name not in names:
+            parser.error(f"--env-name: unknown field {field_name!r} (one of {', '.join(names)})")
+        names[field_name] = name
+    chosen = _names(args.only) or list(SCENARIOS)
+    skipped = set(_names(args.skip))
+    chosen = [n for n in SCENARIOS if n in chosen and n not in skipped]
+    options = Options(
+        command=command,
+        bounds=bounds,
+        channels=channels,
+        env_names=names,
+        extra_env=_pairs(args.env, "--env"),
+        assets=args.assets,
+        output_format=args.output_format,
+        cwd=args.cwd,
+        verbose=args.verbose,
+    )
+    print(f"checking: {shlex.join(command)}")
+    print(
+        f"time scale {bounds.scale:g} (your intervals = production x {bounds.scale:g}); "
+        f"channels {', '.join(channels)}; {len(chosen)} scenario(s)"
+    )
+    sys.stdout.flush()
+    results = asyncio.run(_run_all(options, chosen))
+    summary(results, sys.stdout)
+    if args.json:
+        write_json(args.json, command, bounds, results, {"channels": list(channels)})
+        print(f"report: {args.json}")
+    return 1 if any(v.status == "FAIL" for v in results.values()) else 0
+
+
+async def _run_all(options: Options, chosen: list[str]) -> dict:
+    results = {}
+    for name in chosen:
+        verdict = await run_scenario(options, SCENARIOS[name])
+        results[name] = verdict
+        print(line(name, verdict), flush=True)
+    return results

@@ -1,0 +1,60 @@
+"""PASS/FAIL lines, the summary and the JSON report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from .bounds import PRODUCTION, Bounds
+from .scenarios import Verdict
+
+__all__ = ["line", "summary", "write_json"]
+
+
+def line(name: str, verdict: Verdict) -> str:
+    """'PASS  drop  (2.1 s)  after an abrupt drop ...' plus notes."""
+    text = f"{verdict.status:<4}  {name:<18} ({verdict.seconds:5.1f} s)  {verdict.reason}"
+    for note in verdict.notes:
+        text += f"\n      {'':<18}          note: {note}"
+    return text
+
+
+def summary(results: dict[str, Verdict], out: TextIO) -> None:
+    counts = {s: sum(v.status == s for v in results.values()) for s in ("PASS", "FAIL", "SKIP")}
+    total = sum(v.seconds for v in results.values())
+    failed = [name for name, v in results.items() if v.status == "FAIL"]
+    print(
+        f"summary: {counts['PASS']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped "
+        f"in {total:.1f} s" + (f"; failed: {', '.join(failed)}" if failed else ""),
+        file=out,
+    )
+
+
+def write_json(
+    path: Path, command: list[str], bounds: Bounds, results: dict[str, Verdict], extra: dict
+) -> None:
+    """The whole run as JSON (no secrets: reasons never quote the client's secrets)."""
+    data: dict[str, Any] = {
+        "command": command,
+        "time_scale": bounds.scale,
+        "floor_seconds": bounds.floor,
+        "startup_seconds": bounds.startup,
+        "exit_within_seconds": bounds.exit_within,
+        "production": PRODUCTION,
+        **extra,
+        "scenarios": [
+            {
+                "name": name,
+                "status": v.status,
+                "reason": v.reason,
+                "notes": v.notes,
+                "seconds": round(v.seconds, 3),
+            }
+            for name, v in results.items()
+        ],
+        "passed": sum(v.status == "PASS" for v in results.values()),
+        "failed": sum(v.status == "FAIL" for v in results.values()),
+        "skipped": sum(v.status == "SKIP" for v in results.values()),
+    }
+    path.write_text(json.dumps(data, indent=2) + "\n", "utf-8")
