@@ -361,6 +361,19 @@ async def test_wrong_path_is_fatal_when_asked_to_fail_fast(mock_factory):
         assert not mock.connections  # nothing was accepted, and nothing was tried again
 
 
+async def test_wrong_path_is_retried_every_refused_delay_by_default(mock_factory, caplog):
+    """By default a 404 does not end run() either: an ERROR line and a retry every 300 s."""
+    async with mock_factory(activity_interval=None) as mock:
+        conn = RobustConnection(
+            f"{mock.url}/ws/", dict, print, rng=lambda: 1.0, connect_kwargs={"proxy": None}
+        )
+        async with running(conn):
+            await asyncio.sleep(700)  # attempts at 0, 300 and 600 s
+        assert (conn.stats.attempts, conn.stats.refused, conn.stats.connects) == (3, 3, 0)
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 3 and all("HTTP 404" in line for line in errors)
+
+
 async def test_unreachable_server_is_retried(mock_factory):
     """Connection refused is an OSError: retried with backoff until stop()."""
     async with mock_factory(activity_interval=None) as mock:
