@@ -211,3 +211,22 @@ async def test_env_credentials_are_accepted_and_never_printed(tmp_path):
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_env_file_holds_every_client_variable_privately(tmp_path):
+    """--env-file writes the client's variables, secrets included, mode 0600; stdout has none."""
+    env_file = tmp_path / "mock.env"
+    process = await _start(tmp_path, "--env-file", str(env_file))
+    url = await _read_url(process)
+    out, err = await _stop(process)
+    assert oct(env_file.stat().st_mode & 0o777) == "0o600"
+    values = dict(
+        line.removeprefix("export ").split("=", 1) for line in env_file.read_text().splitlines()
+    )
+    assert values["POLYMARKET_WS_URL"] == url
+    for name in ("API_KEY", "API_SECRET", "API_PASSPHRASE", "ADDRESS", "ASSET_IDS", "MARKETS"):
+        assert values[f"POLYMARKET_{name}"], name
+    for secret in (values["POLYMARKET_API_SECRET"], values["POLYMARKET_API_PASSPHRASE"]):
+        assert secret.strip("'")[:12] not in out + err
+    code, _out, err = await _run(tmp_path, "--env-file", str(env_file))
+    assert code == 2 and "exists" in err  # never replaced

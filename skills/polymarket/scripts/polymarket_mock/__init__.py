@@ -28,8 +28,9 @@ Where the reference is silent, the mock makes a choice and says so here:
 * Observed (same corpus, 2026-09-29): a trade batch arrives as one price_change per level with
   one timestamp, every entry carrying the best prices AFTER the batch. The mock sends that live
   shape by default; ``MockConfig.batch_best_prices="entry"`` / ``--batch-best-prices entry``
-  sends one frame with the running best prices per entry instead. An empty side is "" by default (ts-sdk);
-  ``empty_side="bound"`` / ``--empty-side bound`` sends "0"/"1" as the docs example does.
+  sends one frame with the running best prices per entry instead. An empty side is "" by
+  default (ts-sdk); ``empty_side="bound"`` / ``--empty-side bound`` sends "0"/"1" as the docs
+  example does.
 * The No book mirrors the Yes book; one price_change frame carries both tokens' entries, and a
   connection receives only the entries of assets it subscribed to.
 * Trades use ``match_time`` (sources disagree; ``matchtime`` also exists on the wire - clients

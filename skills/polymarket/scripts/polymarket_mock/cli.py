@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
+import shlex
 import signal
 import sys
 
@@ -144,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
         help='price_change best price of an empty side: empty = "" (default, ts-sdk); bound = '
         '"0" for no bid and "1" for no ask, as the docs example (no capture settles which)',
     )
+    add(
+        "--env-file",
+        metavar="FILE",
+        help="write every variable a client needs, the account's secret and passphrase included, "
+        "as `export NAME=value` lines to FILE (created with mode 0600; an existing FILE is "
+        "refused). Load it with: set -a; . FILE; set +a. The banner never prints the secrets",
+    )
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return parser
 
@@ -152,8 +161,7 @@ def _banner(mock: MockPolymarket, from_env: bool, scenarios: list[str]) -> str:
     source = (
         "from POLYMARKET_API_KEY/_SECRET/_PASSPHRASE in this environment"
         if from_env
-        else "demo account; secret and passphrase: polymarket_mock.DEMO_CREDENTIALS "
-        "(polymarket_mock/accounts.py)"
+        else "demo account; all variables, secrets included: --env-file FILE"
     )
     lines = [
         f"Mock Polymarket listening on {mock.url}",
@@ -174,6 +182,14 @@ def _banner(mock: MockPolymarket, from_env: bool, scenarios: list[str]) -> str:
             lines.append(f"    {outcome:<4} {token}")
     lines.append(f"Scenarios: {', '.join(scenarios) or 'none'}. Ctrl-C stops.")
     return "\n".join(lines)
+
+
+def _write_env_file(path: str, env: dict[str, str]) -> None:
+    """`export NAME=value` lines, readable by the owner alone; never replaces a file."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        for name, value in env.items():
+            out.write(f"export {name}={shlex.quote(value)}\n")
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -202,6 +218,8 @@ async def serve(args: argparse.Namespace) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
     async with MockPolymarket(config) as mock:
+        if args.env_file:
+            _write_env_file(args.env_file, mock.client_env())
         print(_banner(mock, env_creds is not None, args.scenario), flush=True)
         tasks = [
             asyncio.create_task(run_scenario(mock, name, args.at, args.trading_interval))
@@ -216,7 +234,10 @@ async def serve(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, configure logging to stderr, serve; exit code 0 on Ctrl-C."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.env_file and os.path.lexists(args.env_file):
+        parser.error(f"--env-file {args.env_file} exists; remove it or name another file")
     logging.basicConfig(
         level=args.log_level,
         stream=sys.stderr,

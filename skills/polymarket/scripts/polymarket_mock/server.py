@@ -20,7 +20,7 @@ from websockets.datastructures import Headers
 from websockets.http11 import MAX_BODY_SIZE, Request, Response
 from websockets.server import ServerProtocol
 
-from .accounts import Accounts, Credentials
+from .accounts import DEFAULT_MAKER_ADDRESS, Accounts, Credentials
 from .config import MockConfig
 from .connection import Connection, ConnectionRecord, HandshakeRecord
 from .control import Control
@@ -117,6 +117,8 @@ class MockPolymarket:
             "POLYMARKET_CLOB_URL": self.http_url,
             **self.credentials.env(),
             "POLYMARKET_PRIVATE_KEY": HARDHAT_TEST_KEY,
+            # The wallet of that public test key: what the pack's clob_rest.py signs REST with.
+            "POLYMARKET_ADDRESS": DEFAULT_MAKER_ADDRESS,
             "POLYMARKET_ASSET_IDS": ",".join(self.asset_ids),
             "POLYMARKET_MARKETS": ",".join(m.condition_id for m in self.markets),
         }
