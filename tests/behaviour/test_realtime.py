@@ -555,6 +555,20 @@ def test_trading_feed_market_only_prints_books_and_stops_on_ctrl_c(threaded_mock
     assert run.interrupt() == 0
 
 
+def test_trading_feed_refuses_half_a_configuration_without_showing_it(threaded_mock, run_program):
+    """Two of the three secrets, or plain ws:// to a remote host: exit 2, one line naming the
+    variable, no secret."""
+    env = {k: v for k, v in mock_env(threaded_mock).items() if k != "POLYMARKET_API_PASSPHRASE"}
+    half = run_program("trading_feed.py", env=env)
+    assert half.process.wait(10) == 2
+    half.wait_for("POLYMARKET_API_PASSPHRASE")
+    assert threaded_mock.mock.credentials.secret not in half.output
+    remote_env = {**mock_env(threaded_mock), "POLYMARKET_WS_URL": "ws://example.com"}
+    remote = run_program("trading_feed.py", env=remote_env)
+    assert remote.process.wait(10) == 2
+    remote.wait_for("POLYMARKET_WS_URL")
+
+
 def test_trading_feed_through_drop_stall_429_malformed_and_sigterm(feed_mock, tmp_path):
     """Faults from the mock's control endpoint: the program keeps books and the account right
     through each, prints only documented lines, and on SIGTERM exits 0 within the bound with
@@ -604,22 +618,26 @@ def test_trading_feed_through_drop_stall_429_malformed_and_sigterm(feed_mock, tm
     (user_gap,) = [x for x in lines if x["type"] == "gap" and x["channel"] == "user"]
     assert user_gap["recovered"] == "rest" and user_gap["end"] - user_gap["start"] >= 1.0
     assert any(x.get("id") == order and x["source"] == "rest" for x in lines)
-    assert "Traceback" not in stderr and mock.credentials.secret not in stderr
+    assert "Traceback" not in stderr
+    for secret in (mock.credentials.secret, mock.credentials.passphrase):
+        assert secret not in stderr and secret not in "".join(feed.raw)
 
 
 def test_trading_feed_exits_within_the_bound_with_stdout_blocked(feed_mock, tmp_path):
-    """Nobody reads stdout (a 4 KiB pipe, full): SIGTERM still exits 0 within the bound, and
+    """Nobody reads stdout (a 4 KiB pipe, blocked): SIGTERM still exits 0 within the bound, and
     both sockets are closed with 1000."""
     env = _program_env(feed_mock)
     with feed_program(tmp_path, env, [], read=False) as feed:
         pipe = feed.process.stdout
         assert pipe is not None
         fcntl.fcntl(pipe.fileno(), 1031, 4096)  # F_SETPIPE_SZ: a small pipe fills at once
-        deadline, seen = time.monotonic() + 15, [-1]
-        while time.monotonic() < deadline and not 2048 < seen[-1] == _queued(pipe.fileno()):
+        # One 4 KiB page: a write that does not fit beside what is queued blocks. The mock sends
+        # ten changes a second, so bytes that stop growing for 2 s mean the writer is blocked.
+        deadline, seen = time.monotonic() + 15, [-2, -1]
+        while time.monotonic() < deadline and not 0 < seen[-3:].count(seen[-1]) == 3:
+            time.sleep(1)
             seen.append(_queued(pipe.fileno()))
-            time.sleep(1)  # full: the writer is stuck in write(), lines queue up behind it
-        assert seen[-1] > 2048, f"stdout never filled up: {seen}\n{feed.stderr}"
+        assert seen[-1] > 0 and seen[-3:].count(seen[-1]) == 3, f"not blocked: {seen}"
         users = feed_mock.call(
             lambda: [c for c in feed_mock.mock.connections if c.channel == "user"]
         )
