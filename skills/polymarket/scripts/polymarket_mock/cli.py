@@ -26,6 +26,9 @@ the user channel (/ws/user), the REST reads around them (/auth/api-key, /auth/de
 /auth/api-keys, /data/orders, /data/order/<id>, /data/trades, /book) and a control endpoint
 (/_mock/state, /_mock/fault?kind=..., /_mock/clear, /_mock/order?..., /_mock/fill?...,
 /_mock/fok?asset_id&side&price&size for a fill-or-kill order; see polymarket_mock/control.py).
+Unlike the one-shot scenarios below, /_mock/fault?kind=stall or dead-link is a condition, not an
+event: it holds for every matching connection, later ones included (a reconnect stalls again),
+until /_mock/clear; add connection_id=N to hit one connection only.
 """
 
 EPILOG = """\

@@ -6,6 +6,7 @@ GET or POST, arguments in the query string, JSON replies:
 * ``/_mock/fault?kind=...``: kind is stall, dead-link, drop, close, accept-then-close, reject,
   hang, malformed, unknown-event or oversized; optional channel, connection_id, asset_id, code,
   reason, status, times, seconds, size, rst, retry_after (reject: a Retry-After header).
+  stall and dead-link hold for every matching connection, later ones too, until /_mock/clear.
 * ``/_mock/clear``: undo every fault.
 * ``/_mock/order?asset_id&side&price&size``, ``/_mock/take?...`` (same), ``/_mock/fok?...``
   (same; a fill-or-kill order: filled in full or killed, replies order_id and trade_id or null),
