@@ -68,12 +68,16 @@ asset's last "book" line must be live and equal the mock's levels.
 )
 
 
+class UsageError(Exception):
+    """A bad option value: reported by argparse (exit code 2)."""
+
+
 def _pairs(values: list[str], what: str) -> dict[str, str]:
     pairs = {}
     for value in values:
         key, sep, rest = value.partition("=")
         if not sep or not key:
-            raise SystemExit(f"error: {what} takes KEY=VALUE, got {value!r}")
+            raise UsageError(f"{what} takes KEY=VALUE, got {value!r}")
         pairs[key] = rest
     return pairs
 
@@ -82,7 +86,7 @@ def _names(text: str | None) -> list[str]:
     names = [n.strip() for n in (text or "").split(",") if n.strip()]
     unknown = [n for n in names if n not in SCENARIOS]
     if unknown:
-        raise SystemExit(f"error: unknown scenario(s) {', '.join(unknown)}; see --list")
+        raise UsageError(f"unknown scenario(s) {', '.join(unknown)}; see --list")
     return names
 
 
@@ -163,6 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        return _main(parser, args)
+    except UsageError as exc:
+        parser.error(str(exc))
+
+
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     try:
         bounds = Bounds(args.time_scale, args.floor, args.startup, args.exit_within)

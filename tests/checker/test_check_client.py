@@ -1,0 +1,181 @@
+"""scripts/check_client.py: the pack's front door passes every scenario; each broken client in
+tests/checker/clients fails the scenario aimed at its one defect and passes another.
+
+Every run is a real subprocess of the checker, as a reader runs it from the unpacked skill.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "skills" / "polymarket" / "scripts"
+CHECK = SCRIPTS / "check_client.py"
+CLIENTS = Path(__file__).resolve().parent / "clients"
+MINIMAL = CLIENTS / "minimal.py"
+SCALE = "0.1"  # the front door: the issue's compression (PING every 1 s)
+FAST = "0.05"  # broken clients: each run only its own scenario and one it must pass
+
+
+def check(tmp_path: Path, client: list[str], *options: str, scale: str = SCALE):
+    """Run the checker; (exit code, JSON report, stdout)."""
+    report = tmp_path / "report.json"
+    argv = [sys.executable, str(CHECK), "--time-scale", scale, "--json", str(report)]
+    done = subprocess.run(
+        [*argv, *options, "--", *client], capture_output=True, text=True, timeout=300
+    )
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return done.returncode, data, done.stdout + done.stderr
+
+
+def verdicts(report: dict) -> dict[str, str]:
+    return {s["name"]: s["status"] for s in report["scenarios"]}
+
+
+@pytest.fixture(scope="module")
+def front_door(tmp_path_factory) -> list[str]:
+    """The pack's realtime.py exported as a reader takes it, behind a time-compressed wrapper."""
+    modules = tmp_path_factory.mktemp("front_door")
+    subprocess.run(
+        [sys.executable, str(SCRIPTS / "export_modules.py"), str(modules), "--only", "realtime.py"],
+        check=True,
+        capture_output=True,
+    )
+    return [sys.executable, str(CLIENTS / "front_door.py"), str(modules), SCALE]
+
+
+@pytest.mark.timeout(300)
+def test_front_door_passes_the_whole_battery_in_under_two_minutes(tmp_path, front_door):
+    started = time.monotonic()
+    code, report, out = check(tmp_path, front_door, "--output-format", "pack-jsonl")
+    took = time.monotonic() - started
+    assert verdicts(report) == dict.fromkeys(verdicts(report), "PASS"), out
+    assert len(report["scenarios"]) == 16
+    assert code == 0
+    assert took < 120, f"the battery took {took:.0f} s"
+    # every line names its bound, derived from the declared scale
+    assert "(10 s x 0.1)" in out and "(120 s x 0.1)" in out and "not scaled" in out
+    assert "summary: 16 passed, 0 failed, 0 skipped" in out
+
+
+# (defect, the scenario aimed at it, a scenario the same client must pass, words of the reason)
+MATRIX = [
+    ("ping-first", "heartbeat", "subscription", "PING(s) before the subscription"),
+    ("ping-flood", "heartbeat", "drop", "a flood"),
+    ("no-stall-watchdog", "stall", "drop", "PINGs answered with PONG"),
+    ("no-pong-deadline", "dead-link", "stall", "not subscribed again within"),
+    ("ignores-server-close", "server-close", "drop", "server close 1000"),
+    ("no-backoff", "accept-then-close", "handshake-5xx", "hammering"),
+    ("fatal-429", "handshake-429", "handshake-5xx", "429 must not be fatal"),
+    ("prints-secret", "bad-credentials", "drop", "secret in the client's output"),
+    ("crash-on-malformed", "malformed", "drop", "after a malformed frame"),
+    ("small-max-size", "oversized", "drop", "1009"),
+    ("one-socket", "many-assets", "subscription", "a connection carried 250"),
+    ("no-resubscribe", "missing-book", "drop", "not asked again"),
+    ("no-close-on-sigterm", "shutdown", "shutdown-sigint", "not closed with 1000"),
+]
+
+
+@pytest.mark.parametrize(
+    ("defect", "target", "passes", "words"), MATRIX, ids=[m[0] for m in MATRIX]
+)
+def test_a_broken_client_fails_its_scenario(tmp_path, defect, target, passes, words):
+    client = [sys.executable, str(MINIMAL), FAST, defect]
+    code, report, out = check(tmp_path, client, "--only", f"{target},{passes}", scale=FAST)
+    assert verdicts(report) == {target: "FAIL", passes: "PASS"}, out
+    reason = next(s["reason"] for s in report["scenarios"] if s["name"] == target)
+    assert words in reason
+    assert code == 1
+    assert f"failed: {target}" in out
+
+
+def test_the_checker_never_prints_the_secret(tmp_path):
+    """The leaking client's subscription frame (with the secret) is located, never quoted."""
+    client = [sys.executable, str(MINIMAL), FAST, "prints-secret"]
+    code, report, out = check(tmp_path, client, "--only", "bad-credentials", scale=FAST)
+    assert code == 1
+    text = out + json.dumps(report)
+    assert "stderr line" in text
+    assert '"secret"' not in text and '\\"secret\\"' not in text and "passphrase\\" not in text
+
+
+def test_a_client_without_the_user_channel_skips_user_scenarios(tmp_path):
+    client = [sys.executable, str(MINIMAL), FAST]
+    code, report, out = check(
+        tmp_path,
+        client,
+        "--only",
+        "bad-credentials,drop",
+        "--channels",
+        "market",
+        scale=FAST,
+    )
+    assert verdicts(report) == {"bad-credentials": "SKIP", "drop": "PASS"}, out
+    assert code == 0
+
+
+def test_renamed_variables_reach_the_client(tmp_path):
+    """--env-name FIELD=NAME: the client reads other names; the checker gives only those."""
+    wrapper = tmp_path / "renamed.py"
+    wrapper.write_text(
+        "import os, runpy, sys\n"
+        "os.environ['POLYMARKET_ASSET_IDS'] = os.environ.pop('BOT_TOKENS', '')\n"
+        "sys.argv = [sys.argv[1], *sys.argv[2:]]\n"
+        "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    )
+    client = [sys.executable, str(wrapper), str(MINIMAL), FAST]
+    options = (
+        "--only",
+        "subscription",
+        "--channels",
+        "market",
+        "--env-name",
+        "asset_ids=BOT_TOKENS",
+    )
+    code, report, out = check(tmp_path, client, *options, scale=FAST)
+    assert verdicts(report) == {"subscription": "PASS"}, out
+
+
+def test_help_explains_every_scenario_and_the_time_scale():
+    done = subprocess.run(
+        [sys.executable, str(CHECK), "--help"], capture_output=True, text=True, check=True
+    )
+    for word in (
+        "--time-scale",
+        "--env-name",
+        "--json",
+        "--output-format",
+        "SIGTERM",
+        "12-character",
+    ):
+        assert word in done.stdout
+    listed = subprocess.run(
+        [sys.executable, str(CHECK), "--list"], capture_output=True, text=True, check=True
+    ).stdout
+    assert (
+        len([line for line in listed.splitlines() if line and not line.startswith("bounds")]) == 16
+    )
+    for name in ("heartbeat", "stall", "handshake-429", "many-assets", "shutdown-sigint"):
+        assert name in done.stdout and name in listed
+
+
+def test_usage_errors_exit_2(tmp_path):
+    for argv in ([], ["--only", "nope", "--", "true"], ["--channels", "x", "--", "true"]):
+        done = subprocess.run([sys.executable, str(CHECK), *argv], capture_output=True, text=True)
+        assert done.returncode == 2, (argv, done.stderr)
+
+
+def test_leak_scan_finds_any_twelve_characters():
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        from client_check.leaks import find_leaks
+    finally:
+        sys.path.remove(str(SCRIPTS))
+    secret = "abcdefghijklmnopqrstuvwxyz"
+    streams = {"stdout": "ok\nkey ...mnopqrstuvwx...", "stderr": "abcdefghijk only 11"}
+    assert find_leaks({"the API secret": secret}, streams) == ["the API secret in stdout line 2"]
