@@ -207,6 +207,16 @@ def test_user_stream_without_credentials_names_the_variables(run_program):
     assert "POLYMARKET_API_KEY" in proc.output and "Traceback" not in proc.output
 
 
+def test_user_stream_refused_at_the_handshake_exits_1_at_once(threaded_mock, run_program):
+    """Run by hand, a refused handshake (here a 404: a wrong base URL) ends it with the reason,
+    rather than the 24/7 default of retrying every 300 s."""
+    env = {**_reader_env(threaded_mock, "none"), "POLYMARKET_WS_URL": threaded_mock.url + "/nope"}
+    proc = run_program("user_stream.py", env=env)
+    proc.process.wait(timeout=30)
+    assert proc.interrupt() == 1
+    assert "error:" in proc.output and "404" in proc.output and "Traceback" not in proc.output
+
+
 # --- user_subscription.py on a live RobustConnection (mock in the test's loop) -------------
 
 
