@@ -65,14 +65,15 @@ def _wait_for_line(stream, needle: str, timeout: float) -> str:
     return text
 
 
-def test_user_channel_walkthrough_runs_as_written(run_program, tmp_path):
+def test_user_channel_walkthrough_runs_as_written(tmp_path):
     """The README's user-channel steps, run as written: `make mock ARGS="--scenario trading"`,
     the URL exports, the py-clob-client-v2 key derivation; user_stream.py then gets the
     scripted account's events live. Only the port differs (PORT, a free one, for 8765)."""
     readme = (ROOT / "README.md").read_text("utf-8")
     section = _user_channel_section(readme)
     (mock_command,) = re.findall(r'`(make mock ARGS="--scenario trading")`', section)
-    (derive,) = re.findall(r"```bash\n(.*?)```", section, re.DOTALL)
+    derive, take_and_run = re.findall(r"```bash\n(.*?)```", section, re.DOTALL)
+    export_line, run_line = take_and_run.strip().splitlines()
     (urls,) = [b for b in re.findall(r"```bash\n(.*?)```", readme, re.DOTALL) if "_WS_URL" in b]
     port = _free_port()
     clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(ROOT))}
@@ -102,9 +103,34 @@ def test_user_channel_walkthrough_runs_as_written(run_program, tmp_path):
         assert printed == [], "the steps print nothing, secrets least of all"
         env = {k: v for k, v in json.loads(last).items() if k.startswith("POLYMARKET_")}
         assert env["POLYMARKET_API_KEY"] == DEMO_CREDENTIALS.api_key, "the account that trades"
-        program = run_program("user_stream.py", env=env)
-        program.wait_for(r"^(ORDER|TRADE) \S+ status=\S+ .*\[ws\]$", timeout=30)
-        assert program.interrupt() == 0
+        feed = tmp_path / "feed"  # the README's `feed/`, kept out of the checkout
+        exported = subprocess.run(
+            ["bash", "-c", export_line.replace(" feed ", f" {feed} ")],
+            cwd=ROOT,
+            env=clean,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert exported.returncode == 0, exported.stderr
+        program = subprocess.Popen(
+            ["bash", "-c", run_line.replace("feed/", f"{feed}/")],
+            cwd=ROOT,
+            env={**clean, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            seen = _wait_for_line(program.stdout, "[ws]", timeout=30)
+            assert re.search(r"^(ORDER|TRADE) \S+ status=\S+ .*\[ws\]$", seen, re.MULTILINE)
+            os.killpg(program.pid, signal.SIGINT)
+            assert program.wait(timeout=10) == 0
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(program.pid, signal.SIGKILL)
+            program.stdout.close()
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(mock.pid, signal.SIGINT)
