@@ -158,3 +158,13 @@ def test_preview_redacts_credentials_in_any_spelling():
         assert SECRET[:12] not in text and PASSPHRASE[:12] not in text
         assert "<redacted>" in text
     assert preview({"price": "0.52"}) == repr({"price": "0.52"})
+
+
+@pytest.mark.parametrize("url", ["ws://example.com", "http://127.0.0.1", "wss://me:pw@h.com"])
+def test_base_url_reads_any_mapping_under_any_name_and_names_it(url):
+    """ws_base_url(environ, name): the same checks for a value read under another name."""
+    assert ws_base_url({"BOT_WS": "ws://127.0.0.1:9/"}, "BOT_WS") == "ws://127.0.0.1:9"
+    assert ws_base_url({}, "BOT_WS") == DEFAULT_WS_URL
+    with pytest.raises(ValueError, match="BOT_WS") as caught:
+        ws_base_url({"BOT_WS": url}, "BOT_WS")
+    assert "pw" not in str(caught.value)
