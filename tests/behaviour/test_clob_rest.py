@@ -13,6 +13,7 @@ import logging
 import urllib.error
 from urllib.parse import urlsplit
 
+import account_sync
 import clob_rest
 import pytest
 from account_sync import AccountSync, read_account
@@ -288,7 +289,7 @@ async def test_a_gap_is_reported_and_filled_by_the_stdlib_reader(mock_factory, m
         await asyncio.sleep(0.05)  # a REST round trip
         return function(*args, **kwargs)
 
-    monkeypatch.setattr(asyncio, "to_thread", to_thread_in_loop)
+    monkeypatch.setattr(account_sync, "in_daemon_thread", to_thread_in_loop)
     async with mock_factory(activity_interval=None, markets=1) as mock:
         monkeypatch.setattr(clob_rest, "_OPENER", InLoopOpener(mock))
         env = {**mock.client_env(), ADDRESS_ENV: HARDHAT_ADDRESS}

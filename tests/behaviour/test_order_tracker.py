@@ -7,6 +7,7 @@ import copy
 import itertools
 from decimal import Decimal
 
+import account_sync
 import pytest
 from account_sync import AccountSync, ClobClientReader, read_account
 from credentials import Credentials, clob_client
@@ -97,6 +98,17 @@ def test_partial_then_full_fill():
     change = _apply_order(tracker, type="UPDATE", size_matched="10", status="MATCHED")
     assert "status=MATCHED matched=10/10 remaining=0" in change.line
     assert tracker.open_order_ids() == set()
+
+
+def test_a_change_carries_the_size_newly_matched():
+    """Change.filled: size_matched now minus before (a new order: all of it; a status alone: 0)."""
+    tracker = OrderTracker(owner=OWNER)
+    assert _apply_order(tracker).filled == 0
+    assert _apply_order(tracker, type="UPDATE", size_matched="4").filled == Decimal("4")
+    assert _apply_order(tracker, type="UPDATE", size_matched="10").filled == Decimal("6")
+    change = _apply_order(tracker, type="UPDATE", size_matched="10", status="MATCHED")
+    assert change.filled == 0
+    assert _apply_order(OrderTracker(owner=OWNER), size_matched="3").filled == Decimal("3")
 
 
 def test_an_older_update_cannot_lower_size_matched():
@@ -478,7 +490,7 @@ async def test_account_sync_reconciles_in_the_background(threaded_mock):
     assert sync.syncs == 0, "on_connected must not block the receive loop"
     await sync.wait()
     assert sync.syncs == 1 and sync.synced_at is not None
-    assert [c.id for c in reported] == [order_id]
+    assert [(c.id, c.source) for c in reported] == [(order_id, "initial")]  # the first read
     # Everything since the last sync, minus the margin, is read next time.
     assert sync._trades_after() == sync.synced_at - sync.trade_margin
 
@@ -514,7 +526,7 @@ async def test_account_sync_retries_until_rest_answers(caplog):
     sync.schedule()
     await asyncio.wait_for(sync.wait(), 5)
     assert (sync.failures, sync.syncs) == (2, 1)
-    assert [c.id for c in reported] == ["0xorder"]
+    assert [(c.id, c.source) for c in reported] == [("0xorder", "initial")]
     assert caplog.text.count("account sync failed") == 2
 
 
@@ -676,7 +688,7 @@ async def test_with_a_reader_the_gap_is_reported_then_filled():
 
 
 class ClockedReader(FlakyReader):
-    """Records the loop time of every read (run in the loop: to_thread is patched)."""
+    """Records the loop time of every read (run in the loop: in_daemon_thread is patched)."""
 
     def __init__(self, failures: int = 0):
         super().__init__(failures)
@@ -689,12 +701,12 @@ class ClockedReader(FlakyReader):
 
 @pytest.fixture
 def to_thread_in_loop(monkeypatch):
-    """asyncio.to_thread as a plain call, so looptime's clock stays exact."""
+    """AccountSync's REST thread as a plain call, so looptime's clock stays exact."""
 
     async def call(function, /, *args, **kwargs):
         return function(*args, **kwargs)
 
-    monkeypatch.setattr(asyncio, "to_thread", call)
+    monkeypatch.setattr(account_sync, "in_daemon_thread", call)
 
 
 @pytest.mark.looptime

@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import account_sync
 import httpx
 import pytest
 from account_sync import ClobClientReader
@@ -63,7 +64,7 @@ KEYS = {
     "book": {"type", "asset_id", "market", "status", "best_bid", "best_ask", "bbo_changed"}
     | {"snapshot", "timestamp", "bids", "asks"},
     "order": {"type", "id", "market", "asset_id", "side", "price", "original_size"}
-    | {"size_matched", "remaining", "status", "status_reason", "open", "source"},
+    | {"size_matched", "filled", "remaining", "status", "status_reason", "open", "source"},
     "trade": {"type", "id", "status", "final", "asset_id", "side", "size", "price"}
     | {"trader_side", "order_ids", "match_time", "transaction_hash", "source"},
     "gap market": {"type", "channel", "start", "end", "asset_ids", "recovered"},
@@ -94,8 +95,8 @@ def check_line(line: dict[str, Any]) -> dict[str, Any]:
                 [],
             )
     if kind in ("order", "trade"):
-        assert line["source"] in ("ws", "rest")
-        assert all(_DECIMAL.match(line[k]) for k in ("price", "size") if k in line)
+        assert line["source"] in ("ws", "rest", "initial")
+        assert all(_DECIMAL.match(line[k]) for k in ("price", "size", "filled") if k in line)
     if kind == "gap" and line["channel"] != "output":
         assert line["start"] <= line["end"]
         assert line["recovered"] in (
@@ -272,7 +273,7 @@ def rest_in_loop(monkeypatch):
 
     client = httpx.Client(transport=httpx.MockTransport(handle))
     monkeypatch.setattr(clob_http, "_http_client", client)
-    monkeypatch.setattr(asyncio, "to_thread", to_thread_in_loop)
+    monkeypatch.setattr(account_sync, "in_daemon_thread", to_thread_in_loop)
     yield current
     client.close()
 
@@ -311,6 +312,8 @@ async def test_orders_and_trades_live_then_a_user_gap_filled_over_rest(mock_fact
         ("order", gone, "ws"),
         ("trade", trade, "ws"),
     }
+    fills = [(x["filled"], x["size_matched"]) for x in lines if x.get("id") == kept]
+    assert fills[0] == ("0", "0") and ("4", "4") in fills and fills[-1] == ("6", "10")
     after = lines[len(live) :]
     (gap,) = [x for x in after if x["type"] == "gap"]
     assert gap["channel"] == "user" and gap["recovered"] == "rest"
@@ -715,3 +718,39 @@ def test_the_backstop_ends_a_wedged_process_with_code_3_and_no_output(threaded_m
     assert process.returncode == 3
     assert EXIT_WITHIN - 0.5 <= took < EXIT_WITHIN + 1.0, f"backstop after {took:.2f}s"
     assert (stdout, stderr) == (b"", b"")
+
+
+@contextlib.contextmanager
+def _rest_that_never_answers() -> Iterator[str]:
+    """An http:// URL on loopback whose server accepts connections and never answers."""
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(server.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        server.close()
+        for connection in held:
+            connection.close()
+
+
+def test_trading_feed_exits_0_within_the_bound_during_a_rest_read_that_hangs(feed_mock, tmp_path):
+    """SIGTERM while the account's REST read waits on a server that never answers (ClobRest's
+    timeout is 10 s): the read runs on a daemon thread, so the process still exits 0 in time."""
+    with _rest_that_never_answers() as rest_url:
+        env = {**_program_env(feed_mock), "POLYMARKET_CLOB_URL": rest_url}
+        with feed_program(tmp_path, env, []) as feed:
+            feed.wait_for(_connected("user", 0))
+            time.sleep(0.5)  # the first account read is in flight, and hangs
+            code, took = feed.terminate()
+            stderr = feed.stderr
+    assert code == 0, f"exit code {code} after {took:.2f}s:\n{stderr}"
+    assert took < EXIT_WITHIN, f"exit took {took:.2f}s"

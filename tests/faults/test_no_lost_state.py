@@ -9,7 +9,7 @@ the end every order and trade equals the mock's own record, and no change is rep
 
 REST stays in the loop: py-clob-client-v2's HTTP client is given an httpx.MockTransport that
 hands each request to the mock's own REST handler (same paths, L2 headers, HMAC check and
-pagination), and AccountSync's `asyncio.to_thread` becomes an in-loop call after a simulated
+pagination), and AccountSync's `in_daemon_thread` becomes an in-loop call after a simulated
 50 ms round trip. That keeps looptime exact and the mock single-threaded.
 
 Market books: random drops, closes and resyncs with activity running; after each fault every
@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 from decimal import Decimal
 
+import account_sync
 import httpx
 import pytest
 from credentials import Credentials
@@ -72,7 +73,7 @@ def rest_in_loop(monkeypatch):
 
     in_loop_client = httpx.Client(transport=httpx.MockTransport(handle))
     monkeypatch.setattr(clob_http, "_http_client", in_loop_client)
-    monkeypatch.setattr(asyncio, "to_thread", to_thread_in_loop)
+    monkeypatch.setattr(account_sync, "in_daemon_thread", to_thread_in_loop)
     yield current
     in_loop_client.close()
 
