@@ -61,6 +61,25 @@ def test_front_door_passes_the_whole_battery_in_under_two_minutes(tmp_path, fron
     # every line names its bound, derived from the declared scale
     assert "(10 s x 0.1)" in out and "(120 s x 0.1)" in out and "not scaled" in out
     assert "summary: 16 passed, 0 failed, 0 skipped" in out
+    assert out.count("filled 4 while a user connection was down") == 3  # drop, dead-link, 429
+
+
+def test_output_check_sees_an_order_filled_in_a_gap_and_never_reread(tmp_path, front_door):
+    """Without POLYMARKET_ADDRESS the front door cannot re-read the account over REST: the fill
+    made while its user socket was down never reaches its lines, and pack-jsonl says so."""
+    options = (
+        "--only",
+        "drop,malformed",
+        "--output-format",
+        "pack-jsonl",
+        "--env-name",
+        "address=",
+    )
+    code, report, out = check(tmp_path, front_door, *options)
+    assert verdicts(report) == {"drop": "FAIL", "malformed": "PASS"}, out
+    reason = report["scenarios"][0]["reason"]
+    assert "order: LIVE matched 0, the mock's LIVE matched 4" in reason
+    assert code == 1
 
 
 # (defect, the scenario aimed at it, a scenario the same client must pass, words of the reason)

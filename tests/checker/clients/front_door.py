@@ -47,6 +47,9 @@ def main() -> int:
         check_interval=1.0 * SCALE,
         connection_options=connection,
         market_options=market,
+        sync_options=scaled(
+            retry_delay=5.0, settle_delay=5.0, resync_interval=300.0, offline_interval=60.0
+        ),
     )
     return serve(feed, writers=[out])
 

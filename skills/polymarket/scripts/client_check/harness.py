@@ -105,6 +105,12 @@ class Run:
         self.stopped_at: float | None = None  # when the checker sent its signal
         self._readers: list[asyncio.Task[None]] = []
         self.loop = asyncio.get_running_loop()
+        self.fault_hooks: list[Callable[[], None]] = []  # run at once after a link fault
+
+    def faulted(self) -> None:
+        """A scenario has just cut every link (drop, dead link): run the hooks (in the gap)."""
+        for hook in self.fault_hooks:
+            hook()
 
     # ------------------------------------------------------------ lifecycle
     def env(self) -> dict[str, str]:

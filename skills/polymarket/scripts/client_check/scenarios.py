@@ -12,11 +12,11 @@ import asyncio
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .harness import Options, Run, fresh_credentials
 from .leaks import find_leaks
+from .output_check import OutputProbe
 
 __all__ = ["SCENARIOS", "Scenario", "Verdict", "run_scenario"]
 
@@ -225,6 +225,7 @@ async def dead_link(run: Run) -> Verdict:
     since = run.now
     for record in targets:
         run.mock.faults.dead_link(connection_id=record.id)
+    run.faulted()
     took = await _recovered(run, since, run.bounds.upper("dead_link"))
     return _recovery_verdict(
         run, f"a dead link on {_ids(targets)} (no PONG)", took, "dead_link", since
@@ -238,6 +239,7 @@ async def drop(run: Run) -> Verdict:
     since = run.now
     for record in targets:
         run.mock.faults.drop(connection_id=record.id)
+    run.faulted()
     took = await _recovered(run, since, run.bounds.upper("reconnect"))
     return _recovery_verdict(run, f"an abrupt drop of {_ids(targets)}", took, "reconnect", since)
 
@@ -342,6 +344,7 @@ async def handshake_429(run: Run) -> Verdict:
     since = run.now
     for record in run.open_records():
         run.mock.faults.drop(connection_id=record.id)
+    run.faulted()
     bound = wait + run.bounds.upper("reconnect")
     took = await _recovered(run, since, bound)
     if not run.alive:
@@ -654,52 +657,6 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 
-# ---------------------------------------------------------------- optional output check
-def _dec(text: Any) -> Decimal | None:
-    try:
-        return Decimal(str(text))
-    except (InvalidOperation, ValueError):
-        return None
-
-
-async def _check_books(run: Run) -> str | None:
-    """pack-jsonl: once the mock is quiet, each asset's last `book` line equals the mock's."""
-    import json
-
-    run.mock.config.activity_interval = 3600.0  # the next generated step is an hour away
-    await asyncio.sleep(max(0.5, 2 * run.bounds.scale) + 0.5)
-    last: dict[str, dict[str, Any]] = {}
-    for _, text in run.stdout:
-        try:
-            line = json.loads(text)
-        except ValueError:
-            continue
-        if isinstance(line, dict) and line.get("type") == "book":
-            last[str(line.get("asset_id"))] = line
-    wrong = []
-    for asset in run.asset_ids:
-        line = last.get(asset)
-        truth = run.mock.book(asset)
-        short = asset[:10] + "..."
-        if line is None:
-            wrong.append(f"{short}: no book line")
-            continue
-        for side, levels in (("bids", truth["bids"]), ("asks", truth["asks"])):
-            expected = [(_dec(lv["price"]), _dec(lv["size"])) for lv in reversed(levels)]
-            got = [(_dec(p), _dec(s)) for p, s in line.get(side) or []]
-            if got != expected:
-                wrong.append(
-                    f"{short}: {side} differ from the mock's ({len(got)} vs {len(expected)} levels)"
-                )
-                break
-        else:
-            if line.get("status") != "live":
-                wrong.append(f"{short}: status {line.get('status')!r}, not live")
-    if wrong:
-        return "output (pack-jsonl): " + "; ".join(wrong[:4])
-    return None
-
-
 # ---------------------------------------------------------------- one scenario, start to end
 async def run_scenario(options: Options, scenario: Scenario) -> Verdict:
     """A fresh mock, the client, the scenario, SIGTERM, the secret scan, the output check."""
@@ -738,6 +695,10 @@ async def run_scenario(options: Options, scenario: Scenario) -> Verdict:
                     f"of starting the client ({state})"
                 )
         else:
+            probe = None
+            if options.output_format == "pack-jsonl" and scenario.book_check:
+                probe = OutputProbe(run)
+                probe.start()
             verdict = await scenario.judge(run)
             if (
                 verdict.status == "PASS"
@@ -746,18 +707,12 @@ async def run_scenario(options: Options, scenario: Scenario) -> Verdict:
                 and not scenario.stops_client
             ):
                 verdict = fail(f"{_died(run)} before the checker stopped it")
-            if (
-                verdict.status == "PASS"
-                and options.output_format == "pack-jsonl"
-                and scenario.book_check
-                and "market" in options.channels
-                and run.alive
-            ):
-                problem = await _check_books(run)
+            if probe is not None and verdict.status == "PASS" and run.alive:
+                problem, compared = await probe.judge()
                 if problem:
                     verdict = fail(problem + f" (after: {verdict.reason})")
                 else:
-                    verdict.notes.append("output: every asset's last book line equals the mock's")
+                    verdict.notes.append(f"output: the last lines equal the mock's ({compared})")
         if not scenario.stops_client:
             code, took = await run.stop(signal.SIGTERM)
             if code is None:
