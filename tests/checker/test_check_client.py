@@ -198,3 +198,38 @@ def test_leak_scan_finds_any_twelve_characters():
     secret = "abcdefghijklmnopqrstuvwxyz"
     streams = {"stdout": "ok\nkey ...mnopqrstuvwx...", "stderr": "abcdefghijk only 11"}
     assert find_leaks({"the API secret": secret}, streams) == ["the API secret in stdout line 2"]
+
+
+def test_the_checker_imports_only_the_standard_library_websockets_and_the_mock():
+    import ast
+
+    allowed = set(sys.stdlib_module_names) | {"websockets", "polymarket_mock", "client_check"}
+    for path in [CHECK, *sorted((SCRIPTS / "client_check").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
+
+
+def test_the_checker_runs_from_a_copy_of_the_skill(tmp_path):
+    """Copied out of the repository (as the unpacked skill), run isolated from another folder."""
+    import shutil
+
+    copy = tmp_path / "polymarket" / "scripts"
+    shutil.copytree(SCRIPTS, copy, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    client = [sys.executable, str(MINIMAL), FAST]
+    argv = [sys.executable, "-I", str(copy / "check_client.py"), "--time-scale", FAST]
+    done = subprocess.run(
+        [*argv, "--only", "drop", "--", *client],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "PASS  drop" in done.stdout

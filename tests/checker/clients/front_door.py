@@ -33,6 +33,8 @@ def main() -> int:
         backoff_cap=30.0,
         rate_limited_delay=60.0,
         refused_delay=300.0,
+        close_timeout=1.0,
+        open_timeout=10.0,
     )
     market = scaled(
         data_timeout=60.0, snapshot_timeout=30.0, asset_silence_timeout=300.0, stagger=0.5

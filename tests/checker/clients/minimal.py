@@ -50,6 +50,7 @@ BACKOFF_BASE, BACKOFF_CAP = 0.5 * SCALE, 30.0 * SCALE
 STABLE_UPTIME = 60.0 * SCALE
 RATE_LIMITED = 60.0 * SCALE
 CHECK = 1.0 * SCALE
+CLOSE_TIMEOUT = 1.0 * SCALE
 MAX_PER_CONNECTION = 10_000 if DEFECT == "one-socket" else 200
 
 
@@ -73,7 +74,11 @@ class Channel:
             try:
                 max_size = 2**20 if DEFECT == "small-max-size" else 16 * 2**20
                 async with connect(
-                    self.url, ping_interval=None, max_size=max_size, close_timeout=1
+                    self.url,
+                    ping_interval=None,
+                    max_size=max_size,
+                    close_timeout=CLOSE_TIMEOUT,
+                    open_timeout=10 * SCALE,
                 ) as ws:
                     opened = self.loop.time()
                     if DEFECT == "no-backoff":
@@ -124,7 +129,7 @@ class Channel:
         if stopping.is_set():
             end = "stopping"
         try:
-            async with asyncio.timeout(1.0):
+            async with asyncio.timeout(CLOSE_TIMEOUT):
                 await ws.close(1000)
         except TimeoutError:
             ws.transport.abort()
