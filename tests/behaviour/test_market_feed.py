@@ -200,12 +200,35 @@ async def test_asset_silent_despite_resubscribes_escalates_to_a_reconnect(mock_f
 
 async def test_quiet_feed_is_probed_never_reconnected(mock_factory):
     """With the defaults and no activity at all, an hour passes on one connection: silence is
-    probed with targeted resubscribes, each answered by an unchanged book, never escalated."""
+    probed with targeted resubscribes, each answered by an unchanged book, never escalated.
+    A probed book stays live and usable until the answer replaces it: never reset, best()
+    never None after the first snapshot."""
     async with mock_factory(activity_interval=None) as mock:
         feed = feed_for(mock, mock.asset_ids)
+        resets = {asset: 0 for asset in mock.asset_ids}
+        unknown: list[str] = []
+        for asset, book in feed.books.items():
+
+            def reset(book=book, asset=asset, original=book.reset) -> None:
+                resets[asset] += 1
+                original()
+
+            book.reset = reset
+        deliver = feed.connection.on_message
+
+        async def watched(raw: str) -> None:
+            await deliver(raw)
+            unknown.extend(a for a in mock.asset_ids if feed.best(a) is None)
+
+        feed.connection.on_message = watched
         async with running(feed):
-            await asyncio.sleep(3600)
+            await until(lambda: feed.silent_assets() == [], within=10)
+            for _ in range(3600):
+                await asyncio.sleep(1)
+                unknown.extend(a for a in mock.asset_ids if feed.best(a) is None)
             assert feed.silent_assets() == [] and feed.failed_assets() == []
+        assert resets == {asset: 1 for asset in mock.asset_ids}  # the connect's reset alone
+        assert unknown == []
         assert len(mock.connections) == 1 and feed.connection.stats.stalls == 0
         assert feed.stats.escalations == 0 and feed.stats.missed_changes == 0
         probed = {a for op in operations(mock.connections[0]) for a in op["assets_ids"]}

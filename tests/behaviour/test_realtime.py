@@ -43,6 +43,7 @@ from realtime import (
     TradeUpdate,
     json_line,
 )
+from wire import parse_events
 
 from tests.faults.proxy import FaultProxy
 from tests.faults.rig import CEILING, assert_books_match_mock, now, running, settled, until
@@ -250,6 +251,78 @@ async def test_a_drop_makes_books_stale_at_once_then_a_gap_line_and_a_fresh_snap
         assert kinds[:3] == [("book", "stale", False), ("book", "live", True), ("gap", None, None)]
         gap = mine[2]
         assert gap["recovered"] == "snapshot" and gap["end"] - gap["start"] > 0
+
+
+async def test_a_quiet_token_stays_live_through_its_probes(mock_factory):
+    """No activity for 20 minutes: the feed probes its quiet tokens (every 60 s, and each after
+    300 s), every probe answered, 2 s later, by the book held; no stale line, no gap line, one
+    connection."""
+    async with mock_factory(activity_interval=None) as mock:
+        lines: list[dict[str, Any]] = []
+        front = _front(mock, lines, asset_ids=tuple(mock.asset_ids))
+        feed = front.pool.feeds[0]
+        deliver = feed.connection.on_message
+
+        dumped: list[bool] = []
+
+        async def answers_late(raw: str) -> None:
+            if dumped:  # not the initial dump: a probe's answer
+                await asyncio.sleep(2.0)
+            await deliver(raw)
+            if not feed.silent_assets():
+                dumped.append(True)
+
+        feed.connection.on_message = answers_late
+        async with running(front):
+            await until(lambda: _live(lines, mock.asset_ids), within=10)
+            mark = len(lines)
+            await asyncio.sleep(1200)
+        assert feed.stats.resubscribes >= 10 and feed.stats.missed_changes == 0
+    assert len(mock.connections) == 1
+    assert lines[mark:] == []
+
+
+async def test_a_probe_that_finds_lost_changes_replaces_the_book_then_reports_a_gap(mock_factory):
+    """One token's changes stop reaching us (the others flow): after 300 s of silence its probe
+    is answered by a book unlike ours. The book stays live until then (no stale line); the
+    answer comes as a live snapshot line followed by a market gap line for that token alone."""
+    async with mock_factory(activity_interval=1.0) as mock:
+        lines: list[dict[str, Any]] = []
+        lost = mock.asset_ids[0]
+        front = _front(mock, lines, asset_ids=tuple(mock.asset_ids))
+        feed = front.pool.feeds[0]
+        deliver = feed.connection.on_message
+
+        async def without_changes_of_lost(raw: str) -> None:
+            kept = []
+            for event in parse_events(raw):
+                if event.get("event_type") == "price_change":
+                    entries = [e for e in event["price_changes"] if e.get("asset_id") != lost]
+                    if not entries:
+                        continue
+                    event = {**event, "price_changes": entries}
+                elif event.get("asset_id") == lost and "tick_size" not in event:
+                    continue  # all but a subscription's book (a post-trade book has no tick)
+                kept.append(event)
+            if kept:
+                await deliver(json.dumps(kept))
+
+        feed.connection.on_message = without_changes_of_lost
+        async with running(front):
+            await until(lambda: _live(lines, mock.asset_ids), within=10)
+            mark = len(lines)
+            await until(lambda: feed.stats.missed_changes == 1, within=400, step=1.0)
+            await asyncio.sleep(1)
+    mine = [x for x in lines[mark:] if x.get("asset_id") == lost or lost in x.get("asset_ids", ())]
+    assert [(x["type"], x.get("status"), x.get("snapshot")) for x in mine] == [
+        ("book", "live", True),
+        ("gap", None, None),
+    ]
+    gap = mine[1]
+    assert gap["asset_ids"] == [lost] and gap["recovered"] == "snapshot"
+    assert 300 <= gap["end"] - gap["start"] <= 302
+    assert not [x for x in lines[mark:] if x.get("status") == "stale" or x["type"] == "gap"][2:]
+    assert len(mock.connections) == 1
 
 
 # -- the user side ----------------------------------------------------------------------------
