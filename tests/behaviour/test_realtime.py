@@ -63,7 +63,7 @@ _DECIMAL = re.compile(r"^\d+(\.\d+)?$")
 KEYS = {
     "connected": {"type", "channel", "connection", "reconnects"},
     "book": {"type", "asset_id", "market", "status", "best_bid", "best_ask", "bbo_changed"}
-    | {"snapshot", "timestamp", "bids", "asks"},
+    | {"snapshot", "settled", "timestamp", "bids", "asks"},
     "order": {"type", "id", "market", "asset_id", "side", "price", "original_size"}
     | {"size_matched", "filled", "remaining", "status", "status_reason", "open", "source"},
     "trade": {"type", "id", "status", "final", "asset_id", "side", "size", "price"}
@@ -88,7 +88,9 @@ def check_line(line: dict[str, Any]) -> dict[str, Any]:
         assert prices[0] == sorted(prices[0], reverse=True) and prices[1] == sorted(prices[1])
         for best, levels in ((line["best_bid"], line["bids"]), (line["best_ask"], line["asks"])):
             assert (best and Decimal(best)) == (levels and Decimal(levels[0][0])) or not levels
+        assert line["settled"] in (True, False) and (line["settled"] or not line["snapshot"])
         if line["status"] == "stale":
+            assert not line["settled"]
             assert (line["best_bid"], line["best_ask"], line["bids"], line["asks"]) == (
                 None,
                 None,
@@ -203,11 +205,16 @@ async def test_books_follow_the_mock_and_a_line_means_the_book_changed(mock_fact
         "reconnects": 0,
     }
     previous: dict[str, dict[str, Any]] = {}
+    settled_before: dict[str, dict[str, Any]] = {}
     for line in lines[1:]:
         assert line["type"] == "book" and line["status"] == "live", line
         before = previous.get(line["asset_id"])
-        if before is not None:
+        if line["settled"]:  # compared with the previous settled line
+            before = settled_before.get(line["asset_id"])
+            settled_before[line["asset_id"]] = line
+        elif before is not None:  # an unsettled line: the levels changed
             assert (line["bids"], line["asks"]) != (before["bids"], before["asks"])
+        if before is not None:
             moved = (line["best_bid"], line["best_ask"]) != (before["best_bid"], before["best_ask"])
             assert line["bbo_changed"] == moved
         previous[line["asset_id"]] = line
@@ -215,6 +222,37 @@ async def test_books_follow_the_mock_and_a_line_means_the_book_changed(mock_fact
     for asset, (bid, ask) in held.items():
         shown = previous[asset]["best_bid"], previous[asset]["best_ask"]
         assert tuple(x and Decimal(x) for x in shown) == (bid, ask)
+
+
+async def test_a_trade_batch_is_unsettled_until_it_is_over_then_one_settled_line(mock_factory):
+    """A take across several levels arrives as several price_change messages with one
+    timestamp (each with the post-batch best prices): their lines say settled false; once the
+    batch is over and the best prices checked, one settled line repeats the final levels, and
+    its bbo_changed compares with the previous settled line. Snapshots are settled."""
+    async with mock_factory(activity_interval=None, markets=1) as mock:
+        lines: list[dict[str, Any]] = []
+        front = _front(mock, lines, asset_ids=tuple(mock.asset_ids))
+        async with running(front):
+            await until(lambda: _live(lines, mock.asset_ids), within=10)
+            assert all(x["settled"] for x in lines if x["type"] == "book")
+            mark = len(lines)
+            yes = mock.asset_ids[0]
+            book = mock.exchange.books[yes]
+            deep = sorted(book.side("SELL"))[2]  # three ask levels at least: a batch
+            mock.exchange.take(yes, "BUY", deep, "1000")
+            await settled(mock)
+            await asyncio.sleep(3)  # the watchdog's tick, if no later event ends the batch
+            assert not front.pool.feeds[0].settling(yes)
+    for asset in mock.asset_ids:
+        mine = [x for x in lines[mark:] if x.get("asset_id") == asset]
+        flags = [x["settled"] for x in mine]
+        assert flags.count(False) >= 2, flags  # one line per message of the batch
+        assert flags[-1] is True and flags.count(True) == 1, flags
+        final, last_unsettled = mine[-1], [x for x in mine if not x["settled"]][-1]
+        assert (final["bids"], final["asks"]) == (last_unsettled["bids"], last_unsettled["asks"])
+        before = [x for x in lines[:mark] if x.get("asset_id") == asset][-1]
+        moved = (final["best_bid"], final["best_ask"]) != (before["best_bid"], before["best_ask"])
+        assert final["bbo_changed"] == moved and moved and not final["snapshot"]
 
 
 async def test_a_drop_makes_books_stale_at_once_then_a_gap_line_and_a_fresh_snapshot(
