@@ -82,7 +82,15 @@ def test_output_check_sees_an_order_filled_in_a_gap_and_never_reread(tmp_path, f
     assert code == 1
 
 
-# (defect, the scenario aimed at it, a scenario the same client must pass, words of the reason)
+def test_the_minimal_client_passes_the_whole_battery(tmp_path):
+    """The base of every broken client is correct: a FAIL below is its one defect's doing."""
+    code, report, out = check(tmp_path, [sys.executable, str(MINIMAL), FAST], scale=FAST)
+    assert verdicts(report) == dict.fromkeys(verdicts(report), "PASS"), out
+    assert len(report["scenarios"]) == 16 and code == 0
+
+
+# (clients/<defect>.py, the scenario aimed at it, one the same client must pass, reason words).
+# Each is minimal.py (which passes all 16) with one defect switched on.
 MATRIX = [
     ("ping-first", "heartbeat", "subscription", "PING(s) before the subscription"),
     ("ping-flood", "heartbeat", "drop", "a flood"),
@@ -104,7 +112,7 @@ MATRIX = [
     ("defect", "target", "passes", "words"), MATRIX, ids=[m[0] for m in MATRIX]
 )
 def test_a_broken_client_fails_its_scenario(tmp_path, defect, target, passes, words):
-    client = [sys.executable, str(MINIMAL), FAST, defect]
+    client = [sys.executable, str(CLIENTS / f"{defect.replace('-', '_')}.py"), FAST]
     code, report, out = check(tmp_path, client, "--only", f"{target},{passes}", scale=FAST)
     assert verdicts(report) == {target: "FAIL", passes: "PASS"}, out
     reason = next(s["reason"] for s in report["scenarios"] if s["name"] == target)
@@ -115,7 +123,7 @@ def test_a_broken_client_fails_its_scenario(tmp_path, defect, target, passes, wo
 
 def test_the_checker_never_prints_the_secret(tmp_path):
     """The leaking client's subscription frame (with the secret) is located, never quoted."""
-    client = [sys.executable, str(MINIMAL), FAST, "prints-secret"]
+    client = [sys.executable, str(CLIENTS / "prints_secret.py"), FAST]
     code, report, out = check(tmp_path, client, "--only", "bad-credentials", scale=FAST)
     assert code == 1
     text = out + json.dumps(report)
