@@ -7,6 +7,7 @@ SIGTERM, with stdout read, and with stdout never read (blocked).
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import fcntl
@@ -865,3 +866,50 @@ def test_trading_feed_exits_0_within_the_bound_during_a_rest_read_that_hangs(fee
             stderr = feed.stderr
     assert code == 0, f"exit code {code} after {took:.2f}s:\n{stderr}"
     assert took < EXIT_WITHIN, f"exit took {took:.2f}s"
+
+
+# -- the tuning table on quickstart.md ---------------------------------------------------------
+
+
+def _tuning_rows() -> list[tuple[str, str, str]]:
+    """(where, option, default text) of each row of quickstart.md's tuning table."""
+    text = QUICKSTART.read_text("utf-8")
+    assert "## Tuning: every option and its default" in text
+    table = text.split("## Tuning: every option and its default", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| `([^`]+)` \| [^|]+ \| `([\w(.)]+)` \|$", table, re.M)
+    return [(where, name, default) for name, default, where in rows]
+
+
+def test_the_tuning_table_names_every_option_with_its_true_default():
+    """Each option on quickstart.md exists where the table says, with the default it states
+    (the front door's own defaults for the user side included); every interval is listed."""
+    import inspect
+
+    from account_sync import AccountSync
+    from market_feed import MarketFeed, MarketFeedPool
+    from realtime import serve
+    from robust_ws import RobustConnection
+
+    front_door = {("user_options", "data_timeout"): None, ("sync_options", "settle_delay"): 5.0}
+    places = {
+        "connection_options": [RobustConnection],
+        "market_options": [MarketFeed, MarketFeedPool],
+        "user_options": [RobustConnection],
+        "sync_options": [AccountSync],
+        "Realtime(...)": [Realtime],
+        "serve(...)": [serve],
+    }
+    rows = _tuning_rows()
+    assert len(rows) >= 25
+    for where, name, default in rows:
+        parameters = {}
+        for target in places[where]:
+            parameters.update(inspect.signature(target).parameters)
+        assert name in parameters, f"{where}: no option {name}"
+        expected = front_door.get((where, name), parameters[name].default)
+        assert ast.literal_eval(default) == expected, f"{where} {name}: {default} != {expected}"
+    listed = {name for _, name, _ in rows}
+    for target in (RobustConnection, MarketFeed, MarketFeedPool, AccountSync, Realtime, serve):
+        for name, parameter in inspect.signature(target).parameters.items():
+            if isinstance(parameter.default, float) or name.endswith(("_timeout", "_delay")):
+                assert name in listed, f"{target.__name__}({name}=...) is not on the page"
