@@ -11,29 +11,32 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["Bounds", "PRODUCTION"]
+__all__ = ["Bounds", "MEANING", "PRODUCTION"]
 
 # Production figures the bounds start from (seconds unless said otherwise). Sources: the pack's
 # connection-management page and the protocol reference (PING every 10 s; a dead link noticed
 # by a 30 s PONG deadline; a stalled feed by 60 s without data; 429 waits 60 s or Retry-After).
-PRODUCTION = {
-    "ping_max_gap": 15.0,  # docs: PING every 10 s; 1.5x slack
-    "ping_min_mean": 2.0,  # more than one PING per 2 s on average is a flood
-    "heartbeat_window": 40.0,  # how long PINGs are watched
-    "reconnect": 10.0,  # after a drop or a server close: back within this
-    "dead_link": 45.0,  # no PONG: replaced within 1.5x a 30 s PONG deadline
-    "stall": 120.0,  # PONG flowing, no data: replaced within 2x a 60 s data deadline (the
-    # pack probes one asset first, up to 30 s more: 60 + 30 s, plus its 1 s check)
-    "missing_book": 45.0,  # no first book: asked again within 1.5x a 30 s snapshot deadline
-    "loop_window": 60.0,  # accept-then-close / 5xx / bad credentials are watched this long
-    "loop_max": 20,  # handshakes allowed in that window (count, not scaled)
-    "error_window": 30.0,  # handshakes refused with 5xx are watched this long
-    "error_max": 15,  # handshakes allowed in that window (count, not scaled)
-    "recover": 45.0,  # after a fault is cleared: subscribed again within 1.5x a 30 s backoff cap
-    "rate_limited": 60.0,  # a 429 waits this long when the server sends no Retry-After
-    "quiet": 10.0,  # malformed/unknown/oversized frames: no reconnect for this long
-    "settle": 2.0,  # wait after the client is ready before a fault
-}
+# The stall bound is 2x, not 1.5x: a client may probe one asset first (the pack's MarketFeed
+# resubscribes one and waits its 30 s snapshot deadline before replacing the connection).
+_FIGURES: tuple[tuple[str, float, str], ...] = (
+    ("ping_max_gap", 15.0, "longest time without a PING (docs: every 10 s; 1.5x slack)"),
+    ("ping_min_mean", 2.0, "PINGs closer than this on average are a flood"),
+    ("heartbeat_window", 40.0, "how long PINGs are watched"),
+    ("reconnect", 10.0, "drop or server close: subscribed again within this"),
+    ("dead_link", 45.0, "no PONG: replaced within 1.5x a 30 s PONG deadline"),
+    ("stall", 120.0, "data stops, PONG flows: replaced within 2x a 60 s data deadline"),
+    ("missing_book", 45.0, "a first book missing: asked again within 1.5x a 30 s deadline"),
+    ("loop_window", 60.0, "accept-then-close and bad credentials are watched this long"),
+    ("loop_max", 20, "handshakes allowed per channel in that window (a count, not scaled)"),
+    ("error_window", 30.0, "handshakes refused with 502/503/504 are watched this long"),
+    ("error_max", 15, "handshakes allowed per channel in that window (a count, not scaled)"),
+    ("recover", 45.0, "a fault cleared: subscribed again within 1.5x a 30 s backoff cap"),
+    ("rate_limited", 60.0, "the Retry-After sent with 429 (whole seconds, at least 1)"),
+    ("quiet", 10.0, "bad or big frames: no reconnect, no crash for this long"),
+    ("settle", 2.0, "wait after the client is ready before a fault"),
+)
+PRODUCTION: dict[str, float] = {name: value for name, value, _ in _FIGURES}
+MEANING: dict[str, str] = {name: text for name, _, text in _FIGURES}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from .bounds import PRODUCTION, Bounds
+from .bounds import MEANING, PRODUCTION, Bounds
 from .harness import ENV_FIELDS, Options
 from .report import line, summary, write_json
 from .scenarios import SCENARIOS, run_scenario
@@ -18,7 +18,7 @@ __all__ = ["main", "build_parser"]
 DESCRIPTION = """\
 Check your own Polymarket WebSocket client against the bundled mock, one fault at a time.
 
-For each scenario the checker starts a FRESH mock Polymarket in its own process (market and
+For each scenario the checker starts a FRESH mock Polymarket inside its own process (market and
 user channels, REST, fresh random API credentials), starts your client with the mock's
 endpoints and those credentials in its environment, waits until it has subscribed on every
 channel it speaks, applies the scenario's fault, judges the client from what the mock recorded
@@ -42,7 +42,7 @@ production figure below by S, and never uses less than --floor real seconds for 
 bound. Give your client the scaled intervals yourself (options, a wrapper); the checker cannot.
 Production figures (seconds, counts):
 """
-    + "\n".join(f"  {k:<16} {v:g}" for k, v in PRODUCTION.items())
+    + "\n".join(f"  {k:<16} {v:>4g}  {MEANING[k]}" for k, v in PRODUCTION.items())
     + """
 
 environment given to the client (--env-name FIELD=NAME to rename, FIELD= to leave one out):
@@ -62,8 +62,11 @@ scenarios (--only / --skip take comma-separated names):
   kill a client still running --exit-within seconds later (noted, not judged).
 
 output checks (--output-format pack-jsonl): the client prints the JSON lines of the pack's
-quickstart (trading_feed.py): after each scenario's fault the mock goes quiet and every
-asset's last "book" line must be live and equal the mock's levels.
+quickstart (trading_feed.py). Before each fault the mock places one resting order for the
+account, and where the fault cuts every link (drop, dead-link, handshake-429) fills part of it
+at that instant, so only a REST re-read can show it. After the scenario the mock goes quiet;
+within the recover bound every asset's last "book" line must be live with the mock's levels
+and best prices, and the order's last "order" line must have the mock's status and matched size.
 """
 )
 

@@ -634,7 +634,7 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "missing-book",
-            "one asset's first book withheld, the asset silent: asked again within 45 s x scale",
+            "an asset's first book withheld, asset silent: asked again in 45 s x scale",
             missing_book,
             needs=("market",),
             before_client=_withhold_first_book,
