@@ -7,6 +7,7 @@ Every run is a real subprocess of the checker, as a reader runs it from the unpa
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -22,12 +23,12 @@ SCALE = "0.1"  # the front door: the issue's compression (PING every 1 s)
 FAST = "0.05"  # broken clients: each run only its own scenario and one it must pass
 
 
-def check(tmp_path: Path, client: list[str], *options: str, scale: str = SCALE):
+def check(tmp_path: Path, client: list[str], *options: str, scale: str = SCALE, env=None):
     """Run the checker; (exit code, JSON report, stdout)."""
     report = tmp_path / "report.json"
     argv = [sys.executable, str(CHECK), "--time-scale", scale, "--json", str(report)]
     done = subprocess.run(
-        [*argv, *options, "--", *client], capture_output=True, text=True, timeout=300
+        [*argv, *options, "--", *client], capture_output=True, text=True, timeout=300, env=env
     )
     data = json.loads(report.read_text()) if report.exists() else {}
     return done.returncode, data, done.stdout + done.stderr
@@ -147,10 +148,12 @@ def test_a_client_without_the_user_channel_skips_user_scenarios(tmp_path):
 
 
 def test_renamed_variables_reach_the_client(tmp_path):
-    """--env-name FIELD=NAME: the client reads other names; the checker gives only those."""
+    """--env-name FIELD=NAME: the client reads other names; the checker gives only those, and
+    never hands on the caller's own POLYMARKET_* values."""
     wrapper = tmp_path / "renamed.py"
     wrapper.write_text(
         "import os, runpy, sys\n"
+        "assert 'POLYMARKET_API_SECRET' not in os.environ, 'the caller secret leaked through'\n"
         "os.environ['POLYMARKET_ASSET_IDS'] = os.environ.pop('BOT_TOKENS', '')\n"
         "sys.argv = [sys.argv[1], *sys.argv[2:]]\n"
         "runpy.run_path(sys.argv[0], run_name='__main__')\n"
@@ -163,8 +166,11 @@ def test_renamed_variables_reach_the_client(tmp_path):
         "market",
         "--env-name",
         "asset_ids=BOT_TOKENS",
+        "--env-name",
+        "secret=BOT_SECRET",  # the default name is then not ours to set: dropped all the same
     )
-    code, report, out = check(tmp_path, client, *options, scale=FAST)
+    env = {**os.environ, "POLYMARKET_API_SECRET": "a-real-secret-of-the-caller-0000"}
+    code, report, out = check(tmp_path, client, *options, scale=FAST, env=env)
     assert verdicts(report) == {"subscription": "PASS"}, out
 
 

@@ -129,7 +129,9 @@ class Run:
                 "secret": self.given.secret,
                 "passphrase": self.given.passphrase,
             }
-        env = {k: v for k, v in os.environ.items() if k not in self.options.env_names.values()}
+        # Never hand on the caller's own POLYMARKET_* values (real credentials, a real URL).
+        ours = set(ENV_FIELDS.values()) | set(self.options.env_names.values())
+        env = {k: v for k, v in os.environ.items() if k not in ours}
         for key, name in self.options.env_names.items():
             if name and values.get(key):
                 env[name] = values[key]
