@@ -913,3 +913,25 @@ def test_the_tuning_table_names_every_option_with_its_true_default():
         for name, parameter in inspect.signature(target).parameters.items():
             if isinstance(parameter.default, float) or name.endswith(("_timeout", "_delay")):
                 assert name in listed, f"{target.__name__}({name}=...) is not on the page"
+
+
+# -- the pages state the stall and refusal rules the code has ------------------------------------
+
+
+def test_pages_give_the_market_stall_bound_the_code_has_and_refusals_retried():
+    """A market connection with PONGs but no data is probed after data_timeout (60 s) and
+    replaced when the probe goes unanswered for snapshot_timeout (30 s): about 90 s, not 60 s.
+    401/403/404 are retried every refused_delay (300 s) by default, not a stop."""
+    pages = {
+        path.relative_to(PACK_ROOT).as_posix(): path.read_text("utf-8")
+        for path in [PACK_ROOT / "SKILL.md", *sorted((PACK_ROOT / "real-time").glob("*.md"))]
+    }
+    for name in ("SKILL.md", "real-time/quickstart.md", "real-time/websocket-overview.md"):
+        assert "90 s" in pages[name], f"{name} does not give the ~90 s stall bound"
+    for name, text in pages.items():
+        flat = " ".join(text.split())
+        for claim in re.findall(r"no data for 60 s[^.\n]*?(?:replace|drop|reconnect)\w*", flat):
+            assert "prob" in claim, f"{name}: {claim!r}"
+    overview = pages["real-time/websocket-overview.md"]
+    assert "retrying cannot help" not in overview
+    assert re.search(r"401, 403 or 404[^\n]*300 s", overview)
