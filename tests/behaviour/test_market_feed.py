@@ -297,6 +297,29 @@ async def test_silent_feed_whose_probe_shows_lost_changes_is_replaced_at_once(mo
         assert "stale feed" in first.close_reason
 
 
+async def test_a_batch_settles_on_the_next_tick_when_no_later_event_ends_it(mock_factory):
+    """A price_change leaves its books settling() until its batch is over; with nothing after
+    it, the watchdog's tick (within 2 check_intervals) checks it and calls on_settled once."""
+    async with mock_factory(activity_interval=None, markets=1) as mock:
+        feed = feed_for(mock, mock.asset_ids)
+        settled_books: list[tuple[str, float]] = []
+        loop = asyncio.get_running_loop()
+        feed.on_settled = lambda book: settled_books.append((book.asset_id, loop.time()))
+        asset = mock.asset_ids[0]
+        async with running(feed):
+            await until(lambda: feed.silent_assets() == [], within=10)
+            bid = mock.exchange.books[asset].best_bid
+            mock.exchange.place_order(asset, "BUY", bid, "5")  # one message, one level
+            await until(lambda: feed.settling(asset), within=5, step=0.01)
+            seen_at = loop.time()
+            await asyncio.sleep(2.5)
+            assert not feed.settling(asset)
+        # the mirror token's book changed in the same message: each settles once
+        assert sorted(a for a, _ in settled_books) == sorted(mock.asset_ids)
+        assert all(0 < at - seen_at <= 2.0 + 0.05 for _, at in settled_books)
+        assert feed.stats.book_mismatches == 0
+
+
 async def test_global_events_reach_on_event_without_a_book(mock_factory):
     """new_market (custom feature) is global: delivered with book None."""
     async with mock_factory(activity_interval=None) as mock:
