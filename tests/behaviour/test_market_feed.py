@@ -13,7 +13,7 @@ from market_feed import MAX_ASSETS_PER_CONNECTION, MarketFeed, MarketFeedPool, s
 from robust_ws import FatalHandshakeError
 from wire import parse_events
 
-from tests.faults.rig import assert_books_match_mock
+from tests.faults.rig import assert_books_match_mock, losing_changes_of
 
 pytestmark = pytest.mark.looptime
 
@@ -242,23 +242,7 @@ async def test_resubscribe_answers_do_not_hide_missing_changes(mock_factory):
     async with mock_factory(activity_interval=1.0) as mock:
         lost = mock.asset_ids[0]
         feed = feed_for(mock, mock.asset_ids, rng=lambda: 1.0)
-        deliver = feed.connection.on_message
-
-        async def without_changes_of_lost(raw: str) -> None:
-            kept = []
-            for event in parse_events(raw):
-                if event.get("event_type") == "price_change":
-                    entries = [e for e in event["price_changes"] if e.get("asset_id") != lost]
-                    event = {**event, "price_changes": entries}
-                    if not entries:
-                        continue
-                elif event.get("asset_id") == lost and "tick_size" not in event:
-                    continue  # all but a subscription's book (a post-trade book has no tick)
-                kept.append(event)
-            if kept:
-                await deliver(json.dumps(kept))
-
-        feed.connection.on_message = without_changes_of_lost
+        losing_changes_of(lost, feed)
         async with running(feed):
             await until(lambda: len(mock.connections) == 2, within=1000, step=1.0)
             escalated_at = mock.connections[1].opened_at

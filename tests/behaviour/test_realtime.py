@@ -44,10 +44,17 @@ from realtime import (
     TradeUpdate,
     json_line,
 )
-from wire import parse_events
 
 from tests.faults.proxy import FaultProxy
-from tests.faults.rig import CEILING, assert_books_match_mock, now, running, settled, until
+from tests.faults.rig import (
+    CEILING,
+    assert_books_match_mock,
+    losing_changes_of,
+    now,
+    running,
+    settled,
+    until,
+)
 from tests.fixtures.mock import ThreadedMock
 from tests.fixtures.pack import TITLED_BLOCKS, _all_requirements, mock_env
 from tests.pack.blocks import PACK_ROOT
@@ -330,23 +337,7 @@ async def test_a_probe_that_finds_lost_changes_replaces_the_book_then_reports_a_
         lost = mock.asset_ids[0]
         front = _front(mock, lines, asset_ids=tuple(mock.asset_ids))
         feed = front.pool.feeds[0]
-        deliver = feed.connection.on_message
-
-        async def without_changes_of_lost(raw: str) -> None:
-            kept = []
-            for event in parse_events(raw):
-                if event.get("event_type") == "price_change":
-                    entries = [e for e in event["price_changes"] if e.get("asset_id") != lost]
-                    if not entries:
-                        continue
-                    event = {**event, "price_changes": entries}
-                elif event.get("asset_id") == lost and "tick_size" not in event:
-                    continue  # all but a subscription's book (a post-trade book has no tick)
-                kept.append(event)
-            if kept:
-                await deliver(json.dumps(kept))
-
-        feed.connection.on_message = without_changes_of_lost
+        losing_changes_of(lost, feed)
         async with running(front):
             await until(lambda: _live(lines, mock.asset_ids), within=10)
             mark = len(lines)

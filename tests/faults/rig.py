@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import wire
 from account_sync import AccountSync, ClobClientReader
 from credentials import Credentials, clob_client
 from market_feed import MarketFeed
@@ -123,6 +124,29 @@ def user_stack(
         **options,
     )
     return UserStack(subscription, tracker, sync, conn)
+
+
+def losing_changes_of(asset: str, feed: MarketFeed) -> None:
+    """Make `feed` lose every change of `asset` (price_change entries, post-trade books,
+    prints) while subscription books still arrive: a stream that goes on answering
+    subscriptions but no longer delivers changes."""
+    deliver = feed.connection.on_message
+
+    async def without_changes(raw: str) -> None:
+        kept = []
+        for event in wire.parse_events(raw):
+            if event.get("event_type") == "price_change":
+                entries = [e for e in event["price_changes"] if e.get("asset_id") != asset]
+                if not entries:
+                    continue
+                event = {**event, "price_changes": entries}
+            elif event.get("asset_id") == asset and "tick_size" not in event:
+                continue  # all but a subscription's book (a post-trade book has no tick)
+            kept.append(event)
+        if kept:
+            await deliver(json.dumps(kept))
+
+    feed.connection.on_message = without_changes
 
 
 def gaps(times: Iterable[float]) -> list[float]:
