@@ -65,6 +65,15 @@ def _wait_for_line(stream, needle: str, timeout: float) -> str:
     return text
 
 
+def _bash(commands: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """README lines run by bash from the checkout; they must succeed."""
+    done = subprocess.run(
+        ["bash", "-c", commands], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 def test_user_channel_walkthrough_runs_as_written(tmp_path):
     """The README's user-channel steps, run as written: `make mock ARGS="--scenario trading"`,
     the URL exports, the py-clob-client-v2 key derivation; user_stream.py then gets the
@@ -90,29 +99,13 @@ def test_user_channel_walkthrough_runs_as_written(tmp_path):
     try:
         _wait_for_line(mock.stdout, "Ctrl-C stops.", timeout=60)
         show = '.venv/bin/python -c "import json, os; print(json.dumps(dict(os.environ)))"\n'
-        shell = subprocess.run(
-            ["bash", "-c", urls.replace("8765", str(port)) + derive + show],
-            cwd=ROOT,
-            env=clean,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert shell.returncode == 0, shell.stderr
+        shell = _bash(urls.replace("8765", str(port)) + derive + show, clean)
         *printed, last = shell.stdout.splitlines()
         assert printed == [], "the steps print nothing, secrets least of all"
         env = {k: v for k, v in json.loads(last).items() if k.startswith("POLYMARKET_")}
         assert env["POLYMARKET_API_KEY"] == DEMO_CREDENTIALS.api_key, "the account that trades"
         feed = tmp_path / "feed"  # the README's `feed/`, kept out of the checkout
-        exported = subprocess.run(
-            ["bash", "-c", export_line.replace(" feed ", f" {feed} ")],
-            cwd=ROOT,
-            env=clean,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert exported.returncode == 0, exported.stderr
+        _bash(export_line.replace(" feed ", f" {feed} "), clean)
         program = subprocess.Popen(
             ["bash", "-c", run_line.replace("feed/", f"{feed}/")],
             cwd=ROOT,
