@@ -144,7 +144,11 @@ async def subscription(run: Run) -> Verdict:
             problems.append(f"market: {len(missing)} of {len(run.asset_ids)} assets never asked")
     if problems:
         return fail("; ".join(problems))
-    return ok("first frame a valid subscription on every connection: " + "; ".join(seen))
+    return ok(
+        "first frame a valid subscription on every connection: "
+        + "; ".join(seen)
+        + f" (all channels within the startup bound, {run.bounds.startup:g} s, not scaled)"
+    )
 
 
 async def heartbeat(run: Run) -> Verdict:
