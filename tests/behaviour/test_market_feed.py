@@ -382,3 +382,72 @@ async def test_pool_stops_when_a_shard_fails_fatally(mock_factory):
         )
         with pytest.raises(FatalHandshakeError):
             await asyncio.wait_for(pool.run(), 10)
+
+
+async def test_an_asset_whose_first_book_never_comes_is_asked_again_though_deltas_flow():
+    """Deltas for a book still awaiting its snapshot are dropped, so they must not count as the
+    asset speaking: without its `book` it is resubscribed after snapshot_timeout."""
+    from websockets.asyncio.server import serve
+
+    booked, orphan = "111", "222"
+    operations: list[dict] = []
+
+    def book(asset: str) -> dict:
+        level = {"price": "0.4", "size": "10"}
+        return {
+            "event_type": "book",
+            "asset_id": asset,
+            "market": "0xm",
+            "timestamp": "1",
+            "bids": [level],
+            "asks": [{"price": "0.6", "size": "10"}],
+        }
+
+    async def handler(ws) -> None:
+        await ws.recv()  # the subscription: only one of the two books is ever sent
+        await ws.send(json.dumps([book(booked)]))
+
+        async def deltas() -> None:
+            for n in range(120):
+                change = {
+                    "asset_id": orphan,
+                    "price": "0.5",
+                    "size": str(n + 1),
+                    "side": "BUY",
+                    "best_bid": "0.5",
+                    "best_ask": "0.6",
+                }
+                await ws.send(
+                    json.dumps(
+                        {
+                            "event_type": "price_change",
+                            "market": "0xm",
+                            "timestamp": str(2 + n),
+                            "price_changes": [change],
+                        }
+                    )
+                )
+                await asyncio.sleep(1)
+
+        task = asyncio.create_task(deltas())
+        try:
+            async for message in ws:
+                if message == "PING":
+                    await ws.send("PONG")
+                else:
+                    operations.append(json.loads(message))
+        finally:
+            task.cancel()
+
+    async with serve(handler, "127.0.0.1", 0, ping_interval=None) as server:
+        port = server.sockets[0].getsockname()[1]
+        feed = MarketFeed(
+            [booked, orphan],
+            url=f"ws://127.0.0.1:{port}",
+            connect_kwargs={"proxy": None},
+            snapshot_timeout=30.0,
+        )
+        async with running(feed):
+            await asyncio.sleep(45)
+            assert {"operation": "subscribe", "assets_ids": [orphan]} in operations
+            assert feed.books[orphan].awaiting_snapshot and feed.books[orphan].dropped_deltas > 0
