@@ -315,3 +315,21 @@ async def test_filter_changes_apply_live_and_survive_a_reconnect(mock_factory):
 
         connection.stop()
         await asyncio.wait_for(running, 10)
+
+
+def test_user_channel_sample_output_shows_the_accounts_own_trade_side():
+    """TradeState.side is the account's own (its maker_orders entries when it was the maker),
+    so in user-channel.md's sample output a MAKER TRADE line has the side of the account's
+    order it filled, and the text never calls that side the taker's."""
+    from tests.pack.blocks import PACK_ROOT
+
+    text = (PACK_ROOT / "real-time" / "user-channel.md").read_text()
+    sample = text.split("It prints lines such as these", 1)[1].split("```text\n", 1)[1]
+    sample = sample.split("```", 1)[0]
+    orders = dict(re.findall(r"^ORDER (\S+) .* (BUY|SELL) @", sample, re.M))
+    trades = re.findall(r"^TRADE \S+ status=\w+ MAKER (BUY|SELL) .* orders=(\S+)", sample, re.M)
+    assert trades
+    for side, order_id in trades:
+        assert orders[order_id] == side, (side, order_id)
+    after = " ".join(text.split("It prints lines such as these", 1)[1].split())
+    assert "the taker's side" not in after
