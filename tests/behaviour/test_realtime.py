@@ -441,6 +441,118 @@ async def test_without_an_address_user_gaps_are_reported_unrecovered(mock_factor
     assert gap["channel"] == "user" and gap["recovered"] == "none"
 
 
+async def test_subscribe_while_running_starts_the_market_side_and_unsubscribe_stops_tokens(
+    mock_factory,
+):
+    """A Realtime started with credentials and no tokens: subscribe() while running opens the
+    market side; the new tokens' books arrive live and settled. unsubscribe() stops a token's
+    lines, and a drop then makes only the still-subscribed token stale, then live, then a gap."""
+    async with mock_factory(activity_interval=1.0, markets=2) as mock:
+        lines: list[dict[str, Any]] = []
+        front = _front(mock, lines, credentials=Credentials.from_env(mock.client_env()))
+        assert front.pool is None
+        keep, gone = mock.asset_ids[0], mock.asset_ids[1]
+        async with running(front):
+            await until(lambda: front.user.connected, within=10)
+            assert not any(x["type"] == "book" for x in lines)
+            await front.subscribe([keep, gone])
+            await until(lambda: _live(lines, [keep, gone]), within=10)
+            await asyncio.sleep(10)
+            await front.unsubscribe([gone])
+            mark = len(lines)
+            await asyncio.sleep(10)
+            assert not [x for x in lines[mark:] if x.get("asset_id") == gone]
+            mock.faults.drop(channel="market")
+            await until(lambda: any(x["type"] == "gap" for x in lines[mark:]), within=30)
+            await asyncio.sleep(5)
+    books = [x for x in lines if x["type"] == "book"]
+    assert {x["asset_id"] for x in books} == {keep, gone}
+    for asset in (keep, gone):
+        first = next(x for x in books if x["asset_id"] == asset)
+        assert first["status"] == "live" and first["snapshot"] and first["settled"]
+    assert any(x["settled"] and not x["snapshot"] for x in books)  # a batch settled, live
+    assert {"type": "connected", "channel": "market", "connection": "market-0", "reconnects": 0} in (
+        lines
+    )
+    after = lines[mark:]
+    assert not [x for x in after if x.get("asset_id") == gone or gone in x.get("asset_ids", ())]
+    mine = [x for x in after if x.get("asset_id") == keep or keep in x.get("asset_ids", ())]
+    kinds = [(x["type"], x.get("status"), x.get("snapshot")) for x in mine]
+    start = kinds.index(("book", "stale", False))
+    assert kinds[start : start + 3] == [
+        ("book", "stale", False),
+        ("book", "live", True),
+        ("gap", None, None),
+    ]
+    assert [x["asset_ids"] for x in after if x["type"] == "gap"] == [[keep]]
+
+
+def test_serve_runs_any_object_with_async_run_and_stop():
+    """serve() takes a Service (typing.Protocol: `async run()` and `stop()`), not only a
+    Realtime: a caller's own object runs, its run() returning is exit 0, a rejected handshake
+    raised from it exit 1."""
+    import inspect
+    import typing
+
+    from realtime import Service, serve
+    from robust_ws import FatalHandshakeError
+
+    class Mine:
+        def __init__(self, fail: bool = False):
+            self.fail, self.stopped, self.ran = fail, False, False
+
+        async def run(self) -> None:
+            self.ran = True
+            await asyncio.sleep(0.01)
+            if self.fail:
+                raise FatalHandshakeError(401, "mine")
+
+        def stop(self) -> None:
+            self.stopped = True
+
+    assert inspect.signature(serve).parameters["realtime"].annotation in ("Service", Service)
+    assert typing.get_type_hints(serve)["realtime"] is Service
+    assert isinstance(Mine(), Service) and not isinstance(object(), Service)
+    ok, bad = Mine(), Mine(fail=True)
+    assert serve(ok, signals=()) == 0 and ok.ran
+    assert serve(bad, signals=()) == 1 and bad.ran
+
+
+def _api_rows() -> dict[str, str]:
+    text = QUICKSTART.read_text()
+    section = text.split("\n## The API: every name realtime.py exports\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([\w.]+)(?:[^|]*)\|.*$", section, re.M)
+    lines = [x for x in section.splitlines() if x.startswith("| `")]
+    return {name: line for name, line in zip(rows, lines, strict=True)}
+
+
+def test_quickstart_documents_every_public_name_of_realtime_with_its_signature():
+    """Every name in realtime.__all__, and every public method of Realtime, has a row in
+    quickstart.md's API table naming each of its parameters: nobody needs modules/realtime.md."""
+    import inspect
+
+    import realtime
+
+    rows = _api_rows()
+    text = QUICKSTART.read_text()
+    for name in realtime.__all__:
+        assert f"`{name}" in text, name
+        assert name in rows, f"{name}: no row in quickstart.md's API table"
+        value = getattr(realtime, name)
+        if callable(value) and not getattr(value, "_is_protocol", False):  # Service: no init
+            params = inspect.signature(value).parameters
+            for param in params:
+                assert param in rows[name], f"{name}: parameter {param} not on quickstart.md"
+    for method, value in vars(Realtime).items():
+        if method.startswith("_") or not callable(value):
+            continue
+        row = rows.get(f"Realtime.{method}")
+        assert row is not None, f"Realtime.{method}: no row in quickstart.md's API table"
+        for param in list(inspect.signature(value).parameters)[1:]:
+            assert param in row, f"Realtime.{method}: parameter {param} not on quickstart.md"
+
+
 # -- stopping ---------------------------------------------------------------------------------
 
 
