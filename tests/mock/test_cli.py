@@ -53,6 +53,29 @@ async def test_help_runs_from_any_directory(tmp_path):
     assert re.search(r"(?i)(does not|doesn't|never)\s+(recover|verif)", text)
 
 
+def _transition_phrases() -> list[str]:
+    """Phrases such as MATCHED -> MINED or RETRYING, from exchange.TRADE_TRANSITIONS (the truth)."""
+    from polymarket_mock.exchange import TRADE_TRANSITIONS
+
+    phrases = [
+        f"{src} -> {' or '.join(sorted(dst))}" for src, dst in TRADE_TRANSITIONS.items() if dst
+    ]
+    final = sorted(src for src, dst in TRADE_TRANSITIONS.items() if not dst)
+    return [*phrases, f"{' and '.join(final)} are final"]
+
+
+async def test_help_and_control_docstring_name_the_trade_transitions_advance_allows(tmp_path):
+    """/_mock/advance refuses other transitions (HTTP 400): --help and control.py say which."""
+    from polymarket_mock import control
+
+    code, text, err = await _run(tmp_path, "--help")
+    assert code == 0, err
+    for where in (" ".join(text.split()), " ".join(control.__doc__.split())):
+        assert "/_mock/advance" in where
+        for phrase in _transition_phrases():
+            assert phrase in where, phrase
+
+
 async def _read_url(process: asyncio.subprocess.Process) -> str:
     """The first ws:// URL the server prints on stdout."""
     assert process.stdout is not None

@@ -25,7 +25,10 @@ A local mock of Polymarket's CLOB real-time API on one port: the market channel 
 the user channel (/ws/user), the REST reads around them (/auth/api-key, /auth/derive-api-key,
 /auth/api-keys, /data/orders, /data/order/<id>, /data/trades, /book) and a control endpoint
 (/_mock/state, /_mock/fault?kind=..., /_mock/clear, /_mock/order?..., /_mock/fill?...,
-/_mock/fok?asset_id&side&price&size for a fill-or-kill order; see polymarket_mock/control.py).
+/_mock/fok?asset_id&side&price&size for a fill-or-kill order, /_mock/advance?trade_id&status
+to move a trade on; see polymarket_mock/control.py). /_mock/advance allows only MATCHED -> MINED
+or RETRYING, MINED -> CONFIRMED, RETRYING -> FAILED or MINED; CONFIRMED and FAILED are final
+(anything else, MATCHED -> FAILED included, is refused with HTTP 400).
 Unlike the one-shot scenarios below, /_mock/fault?kind=stall or dead-link is a condition, not an
 event: it holds for every matching connection, later ones included (a reconnect stalls again),
 until /_mock/clear; add connection_id=N to hit one connection only.

@@ -12,7 +12,10 @@ GET or POST, arguments in the query string, JSON replies:
   (same; a fill-or-kill order: filled in full or killed, replies order_id and trade_id or null),
   ``/_mock/fill?order_id[&size][&others=1.5,0.5]`` (others: other makers the same taker fills at
   that price), ``/_mock/cancel?order_id[&status]`` (CANCELED, INVALID or CANCELED_<reason>),
-  ``/_mock/advance?trade_id&status``, ``/_mock/tick?market&tick_size``, ``/_mock/new-market``,
+  ``/_mock/advance?trade_id&status`` (only MATCHED -> MINED or RETRYING, MINED -> CONFIRMED,
+  RETRYING -> FAILED or MINED; CONFIRMED and FAILED are final: anything else, MATCHED -> FAILED
+  included, is refused with HTTP 400; exchange.TRADE_TRANSITIONS),
+  ``/_mock/tick?market&tick_size``, ``/_mock/new-market``,
   ``/_mock/resolve?market[&outcome]`` (then the market's LIVE orders: CANCELED_MARKET_RESOLVED),
   ``/_mock/step`` (one round of generated activity on every market).
 """
