@@ -471,9 +471,12 @@ async def test_subscribe_while_running_starts_the_market_side_and_unsubscribe_st
         first = next(x for x in books if x["asset_id"] == asset)
         assert first["status"] == "live" and first["snapshot"] and first["settled"]
     assert any(x["settled"] and not x["snapshot"] for x in books)  # a batch settled, live
-    assert {"type": "connected", "channel": "market", "connection": "market-0", "reconnects": 0} in (
-        lines
-    )
+    assert {
+        "type": "connected",
+        "channel": "market",
+        "connection": "market-0",
+        "reconnects": 0,
+    } in lines
     after = lines[mark:]
     assert not [x for x in after if x.get("asset_id") == gone or gone in x.get("asset_ids", ())]
     mine = [x for x in after if x.get("asset_id") == keep or keep in x.get("asset_ids", ())]
