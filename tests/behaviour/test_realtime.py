@@ -490,6 +490,40 @@ async def test_subscribe_while_running_starts_the_market_side_and_unsubscribe_st
     assert [x["asset_ids"] for x in after if x["type"] == "gap"] == [[keep]]
 
 
+async def test_a_token_subscribed_past_a_full_connection_opens_a_hooked_one(mock_factory):
+    """subscribe() on a running market side whose connections are full opens another: its
+    connected line, its live book, and after a drop its stale line, fresh snapshot and gap."""
+    async with mock_factory(activity_interval=1.0, markets=1) as mock:
+        lines: list[dict[str, Any]] = []
+        first, second = mock.asset_ids[0], mock.asset_ids[1]
+        front = Realtime(
+            Settings(ws_url=mock.url, asset_ids=(first,)),
+            on_connected=lambda u: lines.append(check_line(json_line(u))),
+            on_book=lambda u: lines.append(check_line(json_line(u))),
+            on_gap=lambda u: lines.append(check_line(json_line(u))),
+            connection_options=OPTIONS,
+            market_options={"max_per_connection": 1},
+        )
+        async with running(front):
+            await until(lambda: _live(lines, [first]), within=10)
+            await front.subscribe([second])
+            await until(lambda: _live(lines, [second]), within=10)
+            assert [f.name for f in front.pool.feeds] == ["market-0", "market-1"]
+            mark = len(lines)
+            mock.faults.drop(channel="market")
+            await until(lambda: sum(x["type"] == "gap" for x in lines[mark:]) == 2, within=30)
+    assert {
+        "type": "connected",
+        "channel": "market",
+        "connection": "market-1",
+        "reconnects": 0,
+    } in lines
+    after = lines[mark:]
+    mine = [x for x in after if x.get("asset_id") == second or second in x.get("asset_ids", ())]
+    kinds = [(x["type"], x.get("status"), x.get("snapshot")) for x in mine]
+    assert kinds[:3] == [("book", "stale", False), ("book", "live", True), ("gap", None, None)]
+
+
 def test_serve_runs_any_object_with_async_run_and_stop():
     """serve() takes a Service (typing.Protocol: `async run()` and `stop()`), not only a
     Realtime: a caller's own object runs, its run() returning is exit 0, a rejected handshake
