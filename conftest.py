@@ -7,4 +7,5 @@ import hypothesis  # noqa: F401
 pytest_plugins = [
     "tests.fixtures.mock",
     "tests.fixtures.pack",
+    "tests.fixtures.venvs",
 ]

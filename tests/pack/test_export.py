@@ -5,10 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import venv
-
-import pytest
-import websockets
 
 from tests.fixtures.pack import TITLED_BLOCKS, pack_modules_dir
 from tests.pack.blocks import PACK_ROOT
@@ -76,23 +72,6 @@ def test_bad_input_is_a_clear_error_that_writes_nothing(tmp_path):
     assert list((tmp_path / "b").iterdir()) == [tmp_path / "b" / "wire.py"]
     assert export(str(tmp_path / "b"), "--force").returncode == 0
     assert (tmp_path / "b" / "wire.py").read_bytes() == (pack_modules_dir / "wire.py").read_bytes()
-
-
-@pytest.fixture(scope="module")
-def websockets_only_python(tmp_path_factory) -> str:
-    """A fresh virtual environment holding websockets and nothing else."""
-    where = tmp_path_factory.mktemp("venv")
-    venv.create(where, with_pip=True)
-    python = str(where / "bin" / "python")
-    pin = f"websockets=={websockets.__version__}"
-    done = subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", pin], capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    listed = subprocess.run([python, "-m", "pip", "list", "--format=freeze"], capture_output=True)
-    names = {line.split("==")[0].lower() for line in listed.stdout.decode().splitlines()}
-    assert names - {"pip", "setuptools", "wheel"} == {"websockets"}
-    return python
 
 
 def test_streaming_modules_run_in_a_venv_with_only_websockets(tmp_path, websockets_only_python):

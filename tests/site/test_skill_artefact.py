@@ -22,7 +22,6 @@ import threading
 import time
 import urllib.request
 import uuid
-import venv
 import zipfile
 from pathlib import Path
 
@@ -206,25 +205,6 @@ async def test_unpacked_mock_serves_a_market_subscription(unpacked: Path):
 # -- the front door, taken from the artefact ---------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def websockets_venv(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A fresh virtual environment holding the repository's websockets version and nothing else."""
-    where = tmp_path_factory.mktemp("venv")
-    venv.create(where, with_pip=True)
-    python = str(where / "bin" / "python")
-    pin = f"websockets=={websockets.__version__}"
-    done = subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", pin], capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    listed = subprocess.run(
-        [python, "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True
-    )
-    names = {line.split("==")[0].lower() for line in listed.stdout.splitlines()}
-    assert names - {"pip", "setuptools", "wheel"} == {"websockets"}
-    return python
-
-
 class _JsonLines:
     """Collects a process's stdout as JSON objects, one per line, from a thread."""
 
@@ -268,7 +248,7 @@ def _control(http_url: str, action: str) -> dict:
 
 
 def test_unpacked_skill_runs_the_trading_feed_through_a_drop_a_stall_and_sigterm(
-    unpacked: Path, websockets_venv: str, tmp_path: Path
+    unpacked: Path, websockets_only_python: str, tmp_path: Path
 ):
     """From the zip alone, in a venv with only websockets: export trading_feed.py, start the
     bundled mock, run the program through a drop and a stall (faults from the mock's control
@@ -276,7 +256,13 @@ def test_unpacked_skill_runs_the_trading_feed_through_a_drop_a_stall_and_sigterm
     skill = unpacked / "polymarket"
     dest = tmp_path / "feed"
     exported = subprocess.run(
-        [websockets_venv, "scripts/export_modules.py", str(dest), "--only", "trading_feed.py"],
+        [
+            websockets_only_python,
+            "scripts/export_modules.py",
+            str(dest),
+            "--only",
+            "trading_feed.py",
+        ],
         cwd=skill,
         capture_output=True,
         text=True,
@@ -292,7 +278,14 @@ def test_unpacked_skill_runs_the_trading_feed_through_a_drop_a_stall_and_sigterm
     }
     base = {"PATH": "/usr/bin:/bin"}
     mock = subprocess.Popen(
-        [websockets_venv, "scripts/mock_server.py", "--port", "0", "--activity-interval", "0.2"],
+        [
+            websockets_only_python,
+            "scripts/mock_server.py",
+            "--port",
+            "0",
+            "--activity-interval",
+            "0.2",
+        ],
         cwd=skill,
         env={**base, **credentials},
         stdout=subprocess.PIPE,
@@ -311,7 +304,14 @@ def test_unpacked_skill_runs_the_trading_feed_through_a_drop_a_stall_and_sigterm
         assets = found["POLYMARKET_ASSET_IDS"].split(",")
         env = {**base, **found, **credentials, "POLYMARKET_ADDRESS": "0x" + "ab" * 20}
         feed = subprocess.Popen(
-            [websockets_venv, "trading_feed.py", "--data-timeout", "2", "--snapshot-timeout", "2"],
+            [
+                websockets_only_python,
+                "trading_feed.py",
+                "--data-timeout",
+                "2",
+                "--snapshot-timeout",
+                "2",
+            ],
             cwd=dest,
             env=env,
             stdout=subprocess.PIPE,
