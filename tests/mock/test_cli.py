@@ -253,3 +253,14 @@ async def test_env_file_holds_every_client_variable_privately(tmp_path):
         assert secret.strip("'")[:12] not in out + err
     code, _out, err = await _run(tmp_path, "--env-file", str(env_file))
     assert code == 2 and "exists" in err  # never replaced
+
+
+async def test_help_holds_the_whole_control_endpoint_reference(tmp_path):
+    """Every /_mock route and its arguments are in --help: no reader opens control.py."""
+    from polymarket_mock import control
+
+    code, text, _err = await _run(tmp_path, "--help")
+    assert code == 0
+    routes = set(re.findall(r"/_mock/[a-z-]+", control.__doc__))
+    assert len(routes) >= 10 and routes <= set(re.findall(r"/_mock/[a-z-]+", text))
+    assert "/_mock/order?asset_id&side&price&size" in text and "retry_after" in text

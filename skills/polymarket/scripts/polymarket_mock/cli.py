@@ -13,6 +13,7 @@ import sys
 
 from .accounts import DEMO_CREDENTIALS, credentials_from_env
 from .config import MockConfig
+from .control import __doc__ as CONTROL_DOC
 from .scenarios import SCENARIOS, run_scenario
 from .server import MockPolymarket
 
@@ -66,12 +67,16 @@ def _seconds_or_none(text: str) -> float | None:
     return value
 
 
+# The control endpoint's full reference, so nobody has to open control.py for it.
+CONTROL_HELP = (CONTROL_DOC or "").strip().removeprefix("The ")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by tests)."""
     parser = argparse.ArgumentParser(
         prog="mock_server.py",
         description=DESCRIPTION,
-        epilog=EPILOG,
+        epilog=EPILOG + "\n" + CONTROL_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
