@@ -224,28 +224,26 @@ async def stall(run: Run) -> Verdict:
 
 async def dead_link(run: Run) -> Verdict:
     """Nothing read or sent (no PONG): every channel replaced within the bound."""
-    await _settle(run)
-    targets = run.open_records()
-    since = run.now
-    for record in targets:
-        run.mock.faults.dead_link(connection_id=record.id)
-    run.faulted()
-    took = await _recovered(run, since, run.bounds.upper("dead_link"))
-    return _recovery_verdict(
-        run, f"a dead link on {_ids(targets)} (no PONG)", took, "dead_link", since
+    return await _cut_every_link(
+        run, run.mock.faults.dead_link, "dead_link", "a dead link on {} (no PONG)"
     )
 
 
 async def drop(run: Run) -> Verdict:
     """TCP lost without a close frame: every channel back within the bound."""
+    return await _cut_every_link(run, run.mock.faults.drop, "reconnect", "an abrupt drop of {}")
+
+
+async def _cut_every_link(run: Run, fault: Callable[..., None], bound: str, what: str) -> Verdict:
+    """Apply `fault` to every open connection; every channel must be back within `bound`."""
     await _settle(run)
     targets = run.open_records()
     since = run.now
     for record in targets:
-        run.mock.faults.drop(connection_id=record.id)
+        fault(connection_id=record.id)
     run.faulted()
-    took = await _recovered(run, since, run.bounds.upper("reconnect"))
-    return _recovery_verdict(run, f"an abrupt drop of {_ids(targets)}", took, "reconnect", since)
+    took = await _recovered(run, since, run.bounds.upper(bound))
+    return _recovery_verdict(run, what.format(_ids(targets)), took, bound, since)
 
 
 async def server_close(run: Run) -> Verdict:
