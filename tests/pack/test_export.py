@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -114,3 +115,11 @@ def test_export_help_explains_every_option():
         [sys.executable, "-S", "-I", str(EXPORT), "--list"], capture_output=True, text=True
     )
     assert bare.returncode == 0 and "wire.py" in bare.stdout, bare.stderr
+
+
+def test_pages_state_each_module_size_truly():
+    """Where a page says "`x.py` (N lines)", N is the tested block's line count."""
+    for page in PACK_ROOT.rglob("*.md"):
+        for title, lines in re.findall(r"`([a-z_]+\.py)` \((\d+) lines\)", page.read_text("utf-8")):
+            actual = TITLED_BLOCKS[title].source.count("\n")
+            assert int(lines) == actual, f"{page.name}: {title} has {actual} lines, not {lines}"
