@@ -55,7 +55,10 @@ def feed_for(frames: list[dict[str, Any]]) -> tuple[MarketFeed, list]:
 
 async def play(feed: MarketFeed, frames: list[dict[str, Any]]) -> None:
     for frame in frames:
-        await feed._on_message(json.dumps(frame))
+        # As RobustConnection calls it: a resync to send comes back as an awaitable.
+        resync = feed.connection.on_message(json.dumps(frame))
+        if resync is not None:
+            await resync
 
 
 def levels(book: OrderBook, side: str) -> list[tuple[str, str]]:
