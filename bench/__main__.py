@@ -3,6 +3,10 @@
 python -m bench            # the full bench (what `make bench` runs; a few minutes)
 python -m bench --quick    # smaller sizes, same rows
 python -m bench --smoke    # tiny sizes, for the test suite (seconds; not for reading)
+
+Peers (other Polymarket clients) run side by side in their own venvs, built on first use:
+python -m bench --peers official,nautilus   # choose them (default: all; "none" for none)
+python -m bench --no-install                # never install; missing peers show as such
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from . import frames as frames_module
 from .frames import Blaster
 from .mock_ceiling import MockProcess, ceiling_sample
 from .pack import install_pack_modules
+from .peers.specs import BARE, OURS, PEERS
+from .peers.venvs import Readiness, prepare
 from .report import Row, machine_info, render_table, write_results
 from .stats import summarize
 
@@ -401,22 +407,37 @@ def bench_ceiling(sizes: Sizes, rows: list[Row], raw: dict) -> None:
 # -- figure 6 ---------------------------------------------------------------------------------
 
 
-def bench_memory(blaster: Blaster, sizes: Sizes, rows: list[Row], raw: dict) -> None:
+def bench_memory(
+    blaster: Blaster, sizes: Sizes, rows: list[Row], raw: dict, peers: list[Readiness]
+) -> None:
     from .memory import MEMORY_ASSETS_STREAM, memory_pair
+    from .peers.figures import given_for, memory_rows, peer_memory_runs
 
     total = sizes.memory_burst + 1
     url = blaster.url(MEMORY_ASSETS_STREAM, total)
     assets = blaster.assets[MEMORY_ASSETS_STREAM]
+    given = given_for(blaster, MEMORY_ASSETS_STREAM, total, _cycle(MEMORY_ASSETS_STREAM, sizes))
     results: dict[str, list[dict]] = {"documented": [], "bare": []}
+    peer_results: dict[str, list[dict]] = {p.spec.name: [] for p in peers}
     for index in range(sizes.memory_runs):
         for client, sample in memory_pair(url, assets, sizes.memory_burst).items():
             results[client].append(sample)
+        for name, sample in peer_memory_runs(peers, url, total, given).items():
+            peer_results[name].append(sample)
         progress(
             f"memory run {index + 1}/{sizes.memory_runs}: documented peak "
             f"{results['documented'][-1]['peak_mib']:.1f} MiB, bare "
             f"{results['bare'][-1]['peak_mib']:.1f} MiB"
+            + "".join(
+                f", {name} {r[-1].get('peak_rss_mib', 0):.1f} MiB"
+                if "failed" not in r[-1]
+                else f", {name} failed"
+                for name, r in peer_results.items()
+                if r
+            )
         )
     raw["memory"] = results
+    raw["peers.memory"] = peer_results
     doc, bare = results["documented"], results["bare"]
     held = statistics.median(r["books_held"] for r in doc)
     heap = statistics.median(r["heap_mib"] for r in doc)
@@ -449,6 +470,30 @@ def bench_memory(blaster: Blaster, sizes: Sizes, rows: list[Row], raw: dict) -> 
                 note=note,
             )
         )
+    bare_peaks = [r["peak_mib"] for r in bare]
+    rows += memory_rows(peers, peer_results, bare_peaks, len(assets))
+
+
+def bench_side_by_side(
+    blaster: Blaster,
+    sizes: Sizes,
+    rows: list[Row],
+    raw: dict,
+    clients: list[Readiness],
+    inprocess: dict[str, float],
+) -> None:
+    from .peers.figures import side_by_side_throughput
+    from .throughput import MIXES
+
+    streams = []
+    for mix in MIXES:
+        n = sizes.user_frames if mix.client == "user" else sizes.frames
+        streams.append((mix.key, mix.stream, mix.client, n, _cycle(mix.stream, sizes)))
+    new_rows, results = side_by_side_throughput(
+        blaster, clients, streams, sizes.runs, progress, inprocess
+    )
+    rows += new_rows
+    raw["peers.throughput"] = results
 
 
 # -- main -------------------------------------------------------------------------------------
@@ -497,7 +542,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help=f"comma-separated figures out of {','.join(FIGURES)}")
     parser.add_argument("--no-profile", action="store_true", help="skip pyinstrument")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results folder")
+    peer_names = [p.name for p in PEERS]
+    parser.add_argument(
+        "--peers",
+        default=",".join(peer_names),
+        help=f"comma-separated peers out of {','.join(peer_names)} (default all), or none",
+    )
+    parser.add_argument(
+        "--no-install",
+        action="store_true",
+        help="never build a peer's venv; peers not yet installed are reported as such",
+    )
     args = parser.parse_args(argv)
+    chosen = [] if args.peers in ("", "none") else args.peers.split(",")
+    if set(chosen) - set(peer_names):
+        parser.error(f"unknown peer(s): {', '.join(sorted(set(chosen) - set(peer_names)))}")
     name = args.preset or "full"
     sizes = PRESETS[name]
     if args.runs:
@@ -516,11 +575,26 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     raw: dict = {}
     profiles: dict = {}
+    peers: list[Readiness] = []
+    if figures & {"throughput", "memory"}:
+        specs = [p for p in PEERS if p.name in chosen]
+        peers = prepare(specs, install=not args.no_install)
+        raw["peers.install"] = {
+            p.spec.name: {
+                "python": str(p.python or ""),
+                "reason": p.reason,
+                "install_seconds": p.install_seconds,
+            }
+            for p in peers
+        }
     blaster_sizes = _blaster_sizes(sizes, figures)
     progress(f"{name} run; preparing {len(blaster_sizes)} streams in the frame blaster")
     with Blaster(blaster_sizes) as blaster:
         if "throughput" in figures:
             ratios = bench_throughput(blaster, sizes, rows, raw)
+            clients = prepare([BARE, OURS], install=False) + peers
+            inprocess = {key: ratio for key, (ratio, _mix, _n) in ratios.items()}
+            bench_side_by_side(blaster, sizes, rows, raw, clients, inprocess)
             if sizes.profile:
                 from .profile import PROFILE_THRESHOLD, profile_documented
 
@@ -529,7 +603,7 @@ def main(argv: list[str] | None = None) -> int:
                         progress(f"profiling {key} ({ratio:.2f} of bare)")
                         profiles[key] = profile_documented(blaster, mix, n, ratio)
         if "memory" in figures:
-            bench_memory(blaster, sizes, rows, raw)
+            bench_memory(blaster, sizes, rows, raw, peers)
     if "reconnect" in figures:
         bench_reconnect(sizes, rows, raw)
     if "stall" in figures:

@@ -31,13 +31,18 @@ class Row:
     figure: int
     title: str
     unit: str  # "msg/s", "ms", "MiB", "x", "s", "events/s"
-    measured: Summary
+    measured: Summary | None  # None: not measured, `status` says why (a peer not installed)
     reference: Summary | None = None
     reference_label: str = ""
     ratio: Summary | None = None
     ratio_label: str = ""
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    status: str = ""
+
+    @property
+    def runs(self) -> int:
+        return self.measured.runs if self.measured else 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -45,7 +50,8 @@ class Row:
             "figure": self.figure,
             "title": self.title,
             "unit": self.unit,
-            "measured": self.measured.to_json(),
+            "measured": self.measured.to_json() if self.measured else None,
+            "status": self.status,
             "reference": self.reference.to_json() if self.reference else None,
             "reference_label": self.reference_label,
             "ratio": self.ratio.to_json() if self.ratio else None,
@@ -99,9 +105,11 @@ def render_table(rows: list[Row]) -> str:
         reference = _cell(row.reference, row.unit)
         if row.reference_label and row.reference is not None:
             reference = f"{reference} ({row.reference_label})"
+        measured = _cell(row.measured, row.unit) if row.measured else row.status or "-"
+        measured = measured.replace("|", "/")  # a reason quoting pip must not split the row
         lines.append(
-            f"| {row.figure} | {row.title} | {_cell(row.measured, row.unit)} | {reference} "
-            f"| {_ratio_cell(row)} | {row.measured.runs} |"
+            f"| {row.figure} | {row.title} | {measured} | {reference} "
+            f"| {_ratio_cell(row)} | {row.runs} |"
         )
     return "\n".join(lines)
 
