@@ -78,8 +78,9 @@ def _is_ready(spec: ClientSpec) -> bool:
 
 
 def _pip_error(output: str) -> str:
-    lines = [line for line in output.splitlines() if line.startswith("ERROR")]
-    return (lines[-1] if lines else output.strip().splitlines()[-1:] or ["?"])[0][:300]
+    errors = [line for line in output.splitlines() if line.startswith("ERROR")]
+    lines = errors or output.strip().splitlines() or ["no output"]
+    return lines[-1][:300]
 
 
 def _install(spec: ClientSpec) -> Readiness:

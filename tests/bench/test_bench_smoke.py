@@ -31,6 +31,17 @@ EXPECTED_ROWS = {
     "memory.books",
     "memory.peak",
 }
+PEERS = ("official", "polymarket-apis", "nautilus")
+# Side by side: ours and every peer on each stream, and every peer's memory; a peer that is not
+# installed still has its rows (with the reason).
+EXPECTED_ROWS |= {
+    f"peers.{mix}.{client}"
+    for mix in ("market_pc", "market_mix", "user")
+    for client in ("ours", *PEERS)
+}
+EXPECTED_ROWS |= {f"peers.memory.{peer}" for peer in PEERS}
+# Venvs the smoke run may use but never builds (--no-install): CI has no time to install them.
+PEER_VENVS = {"polymarket-apis": ".venv-bench-polymarket-apis", "nautilus": ".venv-bench-nautilus"}
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +51,17 @@ def smoke_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], dict]
     env["PYTHONPATH"] = str(REPO_ROOT)
     env.pop("BENCH_PACK_DIR", None)
     completed = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--smoke",
+            "--out",
+            str(out),
+            "--peers",
+            ",".join(PEERS),
+            "--no-install",
+        ],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -64,7 +85,42 @@ def test_every_row_is_measured_and_printed(smoke_run):
     assert set(rows) == EXPECTED_ROWS
     for row in rows.values():
         assert row["title"] in completed.stdout
-        assert row["measured"]["runs"] >= 1
+        if row["measured"] is None:  # a peer that could not run says why
+            assert row["status"], row["key"]
+            assert row["status"] in completed.stdout
+        else:
+            assert row["measured"]["runs"] >= 1
+
+
+def test_official_sdk_runs_side_by_side(smoke_run):
+    """The official SDK (.venv-sdk, built by `make test`) reads every stream at a positive rate,
+    with a ratio to the bare runner of the same runs."""
+    _, results = smoke_run
+    rows = rows_by_key(results)
+    for mix in ("market_pc", "market_mix", "user"):
+        for client in ("ours", "official"):
+            row = rows[f"peers.{mix}.{client}"]
+            assert row["measured"] is not None, row["status"]
+            assert row["measured"]["low"] > 0, row["key"]
+            assert row["ratio"]["median"] > 0, row["key"]
+            assert "FAILED" not in row["note"] and "FEWER EVENTS" not in row["note"], row["note"]
+    assert rows["peers.memory.official"]["measured"]["median"] > 0
+
+
+def test_missing_peers_are_shown_not_installed(smoke_run):
+    """With --no-install a peer whose venv is not built appears as "not installed", never
+    dropped; one that is built is measured."""
+    _, results = smoke_run
+    rows = rows_by_key(results)
+    for peer, venv in PEER_VENVS.items():
+        installed = (REPO_ROOT / venv / ".installed").is_file()
+        for key in (f"peers.market_pc.{peer}", f"peers.user.{peer}", f"peers.memory.{peer}"):
+            row = rows[key]
+            if installed:
+                assert row["measured"]["median"] > 0, key
+            else:
+                assert row["measured"] is None
+                assert row["status"] == "not installed (run without --no-install)"
 
 
 def test_machine_facts_are_recorded(smoke_run):
