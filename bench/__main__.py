@@ -55,6 +55,7 @@ class Sizes:
     cycle_scale: float = 1.0  # length of the blaster's generated cycles
     profile: bool = True
     profile_limit: int = 3  # at most this many mixes profiled
+    peer_runs: int = 0  # side-by-side runs (every client a child process); 0 = `runs`
 
 
 PRESETS = {
@@ -86,6 +87,7 @@ PRESETS = {
         suite="",
         cycle_scale=0.1,
         profile_limit=1,
+        peer_runs=1,  # five child processes a run per stream: keeps smoke well under a minute
     ),
 }
 
@@ -490,7 +492,7 @@ def bench_side_by_side(
         n = sizes.user_frames if mix.client == "user" else sizes.frames
         streams.append((mix.key, mix.stream, mix.client, n, _cycle(mix.stream, sizes)))
     new_rows, results = side_by_side_throughput(
-        blaster, clients, streams, sizes.runs, progress, inprocess
+        blaster, clients, streams, sizes.peer_runs or sizes.runs, progress, inprocess
     )
     rows += new_rows
     raw["peers.throughput"] = results
@@ -560,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     name = args.preset or "full"
     sizes = PRESETS[name]
     if args.runs:
-        sizes = replace(sizes, runs=args.runs, memory_runs=args.runs)
+        sizes = replace(sizes, runs=args.runs, memory_runs=args.runs, peer_runs=0)
     if args.no_profile:
         sizes = replace(sizes, profile=False)
     figures = set(args.only.split(",")) if args.only else set(FIGURES)
