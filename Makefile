@@ -84,6 +84,10 @@ skill:
 	$(PYTHON) tools/build_skill.py
 
 # --- the benchmark (bench/README.md); `.venv/bin/python -m bench --quick` for a short run ---
-.PHONY: bench
+.PHONY: bench bench-peers-clean
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The peers' venvs (bench/peers/); the next `make bench` rebuilds them from their pins.
+bench-peers-clean:
+	rm -rf .venv-bench-*
