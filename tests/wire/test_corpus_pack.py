@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import wire
 from market_feed import MarketFeed
 from order_book import OrderBook
 from order_tracker import OrderTracker
@@ -29,6 +30,15 @@ BURST_FILE = "nautilus_trader/test_data/ws_market_price_change_crossing_burst.js
 ACCOUNT_2024 = "3e2c94ca-8124-c4c1-c7ea-be1ea21b71fe"
 # The receiver of user_trade3/4.json (constructed upstream): its maker_orders entries' owner.
 ACCOUNT_2025 = "a93a3d32-74fa-dd2b-4b67-98bfa6fc5cb5"
+
+
+@pytest.fixture(autouse=True, params=["json", "orjson"])
+def decoder(request) -> Any:
+    """Every corpus test runs with both of wire.py's JSON decoders."""
+    previous = wire.json_in_use
+    wire.use_json(request.param)
+    yield request.param
+    wire.use_json(previous)
 
 
 def frames_of(file: str) -> list[dict[str, Any]]:
