@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import statistics
 import sys
 import tempfile
@@ -27,7 +28,7 @@ from . import frames as frames_module
 from .frames import Blaster
 from .mock_ceiling import MockProcess, ceiling_sample
 from .pack import install_pack_modules
-from .peers.specs import BARE, OURS, PEERS
+from .peers.specs import BARE, OURS, OURS_ORJSON, PEERS
 from .peers.venvs import Readiness, prepare
 from .report import Row, machine_info, render_table, write_results
 from .stats import summarize
@@ -128,33 +129,51 @@ def _quiet_logs() -> _CountingHandler:
 
 
 def bench_throughput(blaster: Blaster, sizes: Sizes, rows: list[Row], raw: dict) -> dict:
-    from .throughput import MIXES, bare_rate, documented_rate, handler_rates
+    from .throughput import (
+        MIXES,
+        ORJSON_MISSING,
+        bare_rate,
+        documented_rate,
+        handler_rates,
+        orjson_installed,
+        target_label,
+    )
 
+    with_orjson = orjson_installed()
     ratios_by_mix = {}
     for mix in MIXES:
         n = sizes.user_frames if mix.client == "user" else sizes.frames
-        bare, documented = [], []
+        # Each run: the bare loop, the documented client on the standard library decoder and,
+        # if installed, on orjson; the order rotates from run to run so drift hits all alike.
+        sides = ["bare", "json"] + (["orjson"] if with_orjson else [])
+        rates: dict[str, list[float]] = {side: [] for side in sides}
 
-        async def pair(index: int, n: int = n, mix=mix) -> tuple[float, float]:
-            if index % 2:  # alternate the order so drift hits both sides alike
-                d = await documented_rate(blaster, mix, n)
-                return await bare_rate(blaster, mix.stream, n), d
-            b = await bare_rate(blaster, mix.stream, n)
-            return b, await documented_rate(blaster, mix, n)
+        async def one(side: str, n: int, mix=mix) -> float:
+            if side == "bare":
+                return await bare_rate(blaster, mix.stream, n)
+            return await documented_rate(blaster, mix, n, decoder=side)
 
-        asyncio.run(pair(0, max(200, n // 10)))  # warm-up, not counted
+        async def run(index: int, n: int = n, sides=sides) -> dict[str, float]:
+            shift = index % len(sides)
+            return {side: await one(side, n) for side in sides[shift:] + sides[:shift]}
+
+        asyncio.run(run(0, max(200, n // 10)))  # warm-up, not counted
         for index in range(sizes.runs):
-            b, d = asyncio.run(pair(index))
-            bare.append(b)
-            documented.append(d)
+            for side, rate in asyncio.run(run(index)).items():
+                rates[side].append(rate)
             progress(
                 f"throughput {mix.key} run {index + 1}/{sizes.runs}: "
-                f"documented {d:,.0f}/s, bare {b:,.0f}/s"
+                + ", ".join(
+                    f"{'bare' if side == 'bare' else 'documented ' + side} {r[-1]:,.0f}/s"
+                    for side, r in rates.items()
+                )
             )
+        bare, documented = rates["bare"], rates["json"]
         ratios = [d / b for d, b in zip(documented, bare, strict=True)]
         ratios_by_mix[mix.key] = (statistics.median(ratios), mix, n)
-        raw[f"throughput.{mix.key}"] = {"documented": documented, "bare": bare, "frames": n}
+        raw[f"throughput.{mix.key}"] = {"frames": n, **rates}
         kinds = ", ".join(f"{k} {v}" for k, v in blaster.kinds[mix.stream].items())
+        source = f"{n} frames a run over loopback from the frame blaster; cycle of {kinds}."
         rows.append(
             Row(
                 key=f"throughput.{mix.key}",
@@ -165,8 +184,33 @@ def bench_throughput(blaster: Blaster, sizes: Sizes, rows: list[Row], raw: dict)
                 reference=summarize(bare),
                 reference_label="bare recv+json.loads",
                 ratio=summarize(ratios),
-                ratio_label="of bare",
-                note=f"{n} frames a run over loopback from the frame blaster; cycle of {kinds}.",
+                ratio_label=target_label(mix.key, "json", statistics.median(ratios)),
+                note=f"decoder: json (standard library; wire.use_json('json')). {source}",
+            )
+        )
+        key, title = f"throughput.{mix.key}.orjson", f"throughput + orjson: {mix.label}"
+        if not with_orjson:
+            rows.append(
+                Row(key=key, figure=1, title=title, unit="msg/s", measured=None,
+                    status=ORJSON_MISSING, note="the pack's optional fast path (wire.use_json).")
+            )  # fmt: skip
+            continue
+        fast = rates["orjson"]
+        fast_ratios = [f / b for f, b in zip(fast, bare, strict=True)]
+        rows.append(
+            Row(
+                key=key,
+                figure=1,
+                title=title,
+                unit="msg/s",
+                measured=summarize(fast),
+                reference=summarize(bare),
+                reference_label="bare recv+json.loads, same runs",
+                ratio=summarize(fast_ratios),
+                ratio_label=target_label(mix.key, "orjson", statistics.median(fast_ratios)),
+                note="decoder: orjson (wire.use_json('orjson')); the same documented client, "
+                "interleaved with the standard-library row above and the same bare loop "
+                f"(which keeps json.loads). {source}",
             )
         )
     for mix in MIXES:
@@ -193,7 +237,8 @@ def bench_throughput(blaster: Blaster, sizes: Sizes, rows: list[Row], raw: dict)
                 ratio=summarize(ratios),
                 ratio_label="of json.loads",
                 note=f"{1e6 / us:.1f} us per frame in the documented handler "
-                f"({sizes.handler_frames} frames, no socket, no event-loop I/O).",
+                f"({sizes.handler_frames} frames, no socket, no event-loop I/O); decoder: json "
+                "(standard library).",
             )
         )
         if mix.client == "user":
@@ -442,6 +487,7 @@ def bench_memory(
     raw["peers.memory"] = peer_results
     doc, bare = results["documented"], results["bare"]
     held = statistics.median(r["books_held"] for r in doc)
+    decoder = "/".join(sorted({r.get("json_decoder", "?") for r in doc}))
     heap = statistics.median(r["heap_mib"] for r in doc)
     floor = statistics.median(r["floor_mib"] for r in doc)
     for key, title, note in (
@@ -469,7 +515,7 @@ def bench_memory(
                 reference_label="bare client",
                 ratio=summarize([x / y for x, y in zip(d, b, strict=True)]),
                 ratio_label="x bare",
-                note=note,
+                note=f"{note} Decoder: {decoder} (POLYMARKET_JSON=json).",
             )
         )
     bare_peaks = [r["peak_mib"] for r in bare]
@@ -571,7 +617,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown figure(s): {', '.join(sorted(unknown))}")
 
     started = time.perf_counter()
+    # The pack's wire.py would pick orjson at import when installed: every documented figure
+    # uses the standard library decoder unless its row says "+ orjson" (children inherit this).
+    os.environ["POLYMARKET_JSON"] = "json"
     pack_dir = install_pack_modules()
+    from .throughput import ORJSON_MISSING, orjson_installed, use_decoder
+
+    use_decoder("json")
     machine = machine_info(pack_dir)
     logs = _quiet_logs()
     rows: list[Row] = []
@@ -594,8 +646,19 @@ def main(argv: list[str] | None = None) -> int:
     with Blaster(blaster_sizes) as blaster:
         if "throughput" in figures:
             ratios = bench_throughput(blaster, sizes, rows, raw)
-            clients = prepare([BARE, OURS], install=False) + peers
-            inprocess = {key: ratio for key, (ratio, _mix, _n) in ratios.items()}
+            fast = (
+                prepare([OURS_ORJSON], install=False)
+                if orjson_installed()
+                else [Readiness(OURS_ORJSON, None, ORJSON_MISSING)]
+            )
+            clients = prepare([BARE, OURS], install=False) + fast + peers
+            inprocess = {}
+            for key in ratios:
+                rates = raw[f"throughput.{key}"]
+                for decoder, client in (("json", OURS.name), ("orjson", OURS_ORJSON.name)):
+                    if decoder in rates:
+                        pairs = zip(rates[decoder], rates["bare"], strict=True)
+                        inprocess[f"{key}.{client}"] = statistics.median(d / b for d, b in pairs)
             bench_side_by_side(blaster, sizes, rows, raw, clients, inprocess)
             if sizes.profile:
                 from .profile import PROFILE_THRESHOLD, profile_documented
@@ -617,6 +680,10 @@ def main(argv: list[str] | None = None) -> int:
     rows.sort(key=lambda row: row.figure)
     wall = time.perf_counter() - started
     settings = {"preset": name, **asdict(sizes)}
+    settings["json_decoder"] = (
+        "json (standard library) in every documented figure; orjson only in rows marked "
+        "+ orjson" + ("" if orjson_installed() else f" ({ORJSON_MISSING})")
+    )
     settings["client_log_lines"] = dict(logs.counts)
     json_path, md_path = write_results(args.out, rows, machine, settings, profiles, wall)
     _append_raw(json_path, raw, logs)

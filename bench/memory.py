@@ -59,7 +59,7 @@ def memory_sample(url: str, assets: list[str], burst: int, client: str) -> dict[
         capture_output=True,
         text=True,
         timeout=300,
-        env=os.environ.copy(),
+        env={**os.environ, "POLYMARKET_JSON": "json"},  # the standard library decoder
     )
     if completed.returncode != 0:
         raise RuntimeError(f"memory child failed:\n{completed.stderr[-2000:]}")
@@ -141,6 +141,7 @@ def main() -> None:
     install_pack_modules()
     import market_feed  # noqa: F401 - imported before the floor is read
     import websockets.asyncio.client  # noqa: F401
+    import wire
 
     floor = _rss() / MIB
     run = _documented if args.client == "documented" else _bare
@@ -154,6 +155,7 @@ def main() -> None:
         "peak_mib": _peak_rss() / MIB,
         "books_held": marks["books_held"],
         "burst_rate": (args.burst - 1) / seconds if seconds > 0 else 0.0,
+        "json_decoder": wire.json_in_use,
     }
     print(json.dumps(result))
 

@@ -11,6 +11,10 @@ All three read the same pre-built stream from the frame blaster over loopback:
 A run counts frames from the first to the n-th and divides by the loop time between them. The
 handler-only variants feed the same frames to the documented handler without a socket, to split
 the cost between transport and handler.
+
+The pack's wire.py picks its JSON decoder at import (orjson if installed). Every documented
+figure runs with the standard library decoder (`use_decoder("json")`, POLYMARKET_JSON=json in
+children) unless a row says "+ orjson": those rows switch with wire.use_json("orjson").
 """
 
 from __future__ import annotations
@@ -25,17 +29,58 @@ from typing import Any
 from .frames import OWNER, Blaster, build_stream
 
 __all__ = [
+    "DECODERS",
     "MIXES",
+    "ORJSON_MISSING",
     "Mix",
     "bare_rate",
     "documented_rate",
     "handler_rates",
     "market_feed_for",
+    "orjson_installed",
+    "target_label",
+    "use_decoder",
     "user_handler",
 ]
 
 CONNECT_OPTIONS = {"proxy": None}  # a proxy variable in the environment must not reroute loopback
 MAX_SIZE = 16 * 2**20  # the documented client's max_size, for the bare loop too
+DECODERS = ("json", "orjson")  # wire.use_json names: the standard library, the optional fast path
+ORJSON_MISSING = "orjson not installed (pip install orjson)"
+# The issue's targets, documented client / bare loop (recv + json.loads) on the same stream.
+# Printed beside the ratio (met / not met), never asserted: ratios are reported, not tested.
+TARGETS = {
+    ("market_pc", "json"): 0.6,
+    ("market_mix", "json"): 0.5,
+    ("user", "json"): 0.5,
+    ("market_pc", "orjson"): 1.0,
+    ("market_mix", "orjson"): 1.0,
+}
+
+
+def orjson_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("orjson") is not None
+
+
+def use_decoder(name: str) -> str:
+    """Switch the pack's wire.py to a decoder ("json" or "orjson"); the name now in use."""
+    import wire
+
+    used = wire.use_json(name)
+    if used != name:
+        raise RuntimeError(f"wire.use_json({name!r}) left {used!r} in use")
+    return used
+
+
+def target_label(key: str, decoder: str, ratio: float, base: str = "of bare") -> str:
+    """`base`, plus the issue's target for this stream and decoder and whether it is met."""
+    target = TARGETS.get((key, decoder))
+    if target is None:
+        return base
+    verdict = "met" if ratio >= target else "NOT met"
+    return f"{base} (target >= {target:.1f}: {verdict})"
 
 
 @dataclass(frozen=True)
@@ -96,8 +141,17 @@ def user_handler() -> tuple[Callable[[str], None], Any]:
     return router.handle_message, tracker
 
 
-async def documented_rate(blaster: Blaster, mix: Mix, n: int) -> float:
-    """Frames/s of the documented client on the same stream."""
+async def documented_rate(blaster: Blaster, mix: Mix, n: int, decoder: str = "json") -> float:
+    """Frames/s of the documented client on the same stream, with wire.py on `decoder` (the
+    standard library is put back afterwards)."""
+    use_decoder(decoder)
+    try:
+        return await _documented_rate(blaster, mix, n)
+    finally:
+        use_decoder("json")
+
+
+async def _documented_rate(blaster: Blaster, mix: Mix, n: int) -> float:
     from robust_ws import RobustConnection
 
     loop = asyncio.get_running_loop()
@@ -147,7 +201,9 @@ async def documented_rate(blaster: Blaster, mix: Mix, n: int) -> float:
 
 def handler_rates(mix: Mix, n: int, cycle: int | None = None) -> tuple[float, float, float]:
     """Documented handler and json.loads frames/s on the same frames (no socket), and how much
-    slower the handler's last quarter of frames was than its first (1.0 = flat)."""
+    slower the handler's last quarter of frames was than its first (1.0 = flat). The pack
+    decodes with the standard library here (as json.loads, the reference)."""
+    use_decoder("json")
     stream = build_stream(mix.stream, cycle)
     frames = list(stream.frames(n))
     started = time.perf_counter()

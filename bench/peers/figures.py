@@ -15,6 +15,7 @@ from collections.abc import Callable
 from ..frames import OWNER, Blaster, build_stream
 from ..report import Row
 from ..stats import summarize
+from ..throughput import target_label
 from .launch import RunnerFailed, run_runner
 from .specs import BARE
 from .venvs import Readiness
@@ -45,7 +46,8 @@ def given_for(blaster: Blaster, stream: str, n: int, cycle: int) -> dict:
 
 def _one(ready: Readiness, url: str, n: int, channel: str, mode: str, given: dict) -> dict:
     try:
-        return run_runner(ready.python, ready.spec.runner, url, n, channel, mode, given)
+        spec = ready.spec
+        return run_runner(ready.python, spec.runner, url, n, channel, mode, given, spec.env)
     except RunnerFailed as error:
         return {"failed": str(error)}
 
@@ -137,12 +139,18 @@ def side_by_side_throughput(
                 )
                 continue
             note = f"{spec.measures}{_version_note(mine)} {facts}".strip()
-            if spec.name == "ours" and key in inprocess:
+            same = inprocess.get(f"{key}.{spec.name}")
+            if same is not None:
                 note += (
-                    f" In the bench's own process the same client read {inprocess[key]:.2f} of "
-                    "the bare loop (the throughput row above): child and in-process agree when "
-                    "the two ratios are close."
+                    f" In the bench's own process the same client read {same:.2f} of the bare "
+                    "loop (the throughput row above): child and in-process agree when the two "
+                    "ratios are close."
                 )
+            decoder = {"ours": "json", "ours+orjson": "orjson"}.get(spec.name)
+            ratio_label = "of bare"
+            if decoder:
+                median = statistics.median(m / b for m, b in pairs)
+                ratio_label = target_label(key, decoder, median)
             rows.append(
                 Row(
                     key=row_key,
@@ -153,7 +161,7 @@ def side_by_side_throughput(
                     reference=summarize([b for _, b in pairs]),
                     reference_label="bare runner, same runs",
                     ratio=summarize([m / b for m, b in pairs]),
-                    ratio_label="of bare",
+                    ratio_label=ratio_label,
                     note=f"{n} frames a run, each client a fresh child process, rotating order. "
                     + note,
                 )

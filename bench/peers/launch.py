@@ -18,10 +18,11 @@ class RunnerFailed(RuntimeError):
     """The runner exited without a result; the message is short enough for a table note."""
 
 
-def runner_env() -> dict[str, str]:
+def runner_env(extra: tuple[tuple[str, str], ...] = ()) -> dict[str, str]:
     # No proxy may reroute loopback; no PYTHONPATH of ours may leak into a peer's venv.
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env.pop("PYTHONPATH", None)
+    env.update(extra)
     return env
 
 
@@ -33,6 +34,7 @@ def run_runner(
     channel: str,
     mode: str,
     given: dict,
+    env: tuple[tuple[str, str], ...] = (),
 ) -> dict:
     command = [str(python), str(RUNNERS / runner), "--url", url, "--frames", str(frames)]
     command += ["--channel", channel, "--mode", mode]
@@ -43,7 +45,7 @@ def run_runner(
             capture_output=True,
             text=True,
             timeout=TIMEOUT,
-            env=runner_env(),
+            env=runner_env(env),
         )
     except subprocess.TimeoutExpired as error:
         raise RunnerFailed(f"no result within {TIMEOUT} s") from error

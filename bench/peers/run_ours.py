@@ -19,6 +19,8 @@ from bench.throughput import CONNECT_OPTIONS, market_feed_for, user_handler  # n
 async def main() -> None:
     args, given = parse()
     install_pack_modules()  # reuses the parent's extracted folder (BENCH_PACK_DIR)
+    import wire  # its decoder comes from POLYMARKET_JSON (the spec's env): json or orjson
+
     # The feed reports one event per asset entry, so it counts frames: the count it was sent.
     counter = Counter(args.frames, 1 if given.get("head_events") else 0)
     if args.channel == "market":
@@ -53,7 +55,8 @@ async def main() -> None:
     stopped = await wait_done(counter)
     stop()
     await asyncio.wait_for(runner, 5)
-    finish(args, counter, "pack", stopped=stopped)
+    version = f"pack, decoder {wire.json_in_use}"
+    finish(args, counter, version, stopped=stopped, json_decoder=wire.json_in_use)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ClientSpec", "OURS", "BARE", "PEERS", "REPO_ROOT", "RUNNERS"]
+__all__ = ["ClientSpec", "OURS", "OURS_ORJSON", "BARE", "PEERS", "REPO_ROOT", "RUNNERS"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNNERS = Path(__file__).resolve().parent
@@ -26,6 +26,7 @@ class ClientSpec:
     install_hint: str = ""  # for the progress line
     measures: str = ""  # the row note: what exactly this client does with each frame
     channels: tuple[str, ...] = ("market", "user")
+    env: tuple[tuple[str, str], ...] = ()  # set in the runner's environment
 
     @property
     def is_peer(self) -> bool:
@@ -49,7 +50,18 @@ OURS = ClientSpec(
     "documented (pack)",
     "run_ours.py",
     measures="the pack's MarketFeed (books kept), or RobustConnection + UserEventRouter + "
-    "OrderTracker as user_stream.py wires them; counted in frames.",
+    "OrderTracker as user_stream.py wires them; counted in frames; decoder: json (standard "
+    "library, POLYMARKET_JSON=json).",
+    env=(("POLYMARKET_JSON", "json"),),
+)
+# The same runner with the pack's optional fast path: wire.py decodes with orjson.
+OURS_ORJSON = ClientSpec(
+    "ours+orjson",
+    "documented (pack) + orjson",
+    "run_ours.py",
+    measures="the same documented clients as `ours`, with wire.py on orjson "
+    "(POLYMARKET_JSON=orjson).",
+    env=(("POLYMARKET_JSON", "orjson"),),
 )
 PEERS = (
     ClientSpec(

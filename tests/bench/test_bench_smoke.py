@@ -17,6 +17,9 @@ EXPECTED_ROWS = {
     "throughput.market_pc",
     "throughput.market_mix",
     "throughput.user",
+    "throughput.market_pc.orjson",
+    "throughput.market_mix.orjson",
+    "throughput.user.orjson",
     "handler.market_pc",
     "handler.market_mix",
     "handler.user",
@@ -37,7 +40,7 @@ PEERS = ("official", "polymarket-apis", "nautilus")
 EXPECTED_ROWS |= {
     f"peers.{mix}.{client}"
     for mix in ("market_pc", "market_mix", "user")
-    for client in ("ours", *PEERS)
+    for client in ("ours", "ours+orjson", *PEERS)
 }
 EXPECTED_ROWS |= {f"peers.memory.{peer}" for peer in PEERS}
 # Venvs the smoke run may use but never builds (--no-install): CI has no time to install them.
@@ -98,7 +101,7 @@ def test_official_sdk_runs_side_by_side(smoke_run):
     _, results = smoke_run
     rows = rows_by_key(results)
     for mix in ("market_pc", "market_mix", "user"):
-        for client in ("ours", "official"):
+        for client in ("ours", "ours+orjson", "official"):
             row = rows[f"peers.{mix}.{client}"]
             assert row["measured"] is not None, row["status"]
             assert row["measured"]["low"] > 0, row["key"]
@@ -121,6 +124,28 @@ def test_missing_peers_are_shown_not_installed(smoke_run):
             else:
                 assert row["measured"] is None
                 assert row["status"] == "not installed (run without --no-install)"
+
+
+def test_documented_rows_name_their_decoder(smoke_run):
+    """Documented figures run on the standard library decoder and say so; the orjson rows say
+    orjson (or that it is not installed), with the issue's targets beside the ratios."""
+    _, results = smoke_run
+    rows = rows_by_key(results)
+    for mix in ("market_pc", "market_mix", "user"):
+        assert "decoder: json" in rows[f"throughput.{mix}"]["note"]
+        assert "target >= 0." in rows[f"throughput.{mix}"]["ratio_label"]
+        assert "decoder: json" in rows[f"handler.{mix}"]["note"]
+        assert "decoder json" in rows[f"peers.{mix}.ours"]["note"]
+        fast = rows[f"throughput.{mix}.orjson"]
+        if fast["measured"] is None:
+            assert fast["status"] == "orjson not installed (pip install orjson)"
+        else:
+            assert "decoder: orjson" in fast["note"]
+            assert "decoder orjson" in rows[f"peers.{mix}.ours+orjson"]["note"]
+    for mix in ("market_pc", "market_mix"):
+        if rows[f"throughput.{mix}.orjson"]["measured"] is not None:
+            assert "target >= 1.0" in rows[f"throughput.{mix}.orjson"]["ratio_label"]
+    assert "Decoder: json" in rows["memory.peak"]["note"]
 
 
 def test_machine_facts_are_recorded(smoke_run):
