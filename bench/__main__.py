@@ -34,7 +34,7 @@ from .report import Row, machine_info, render_table, write_results
 from .stats import summarize
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-FIGURES = ("throughput", "reconnect", "stall", "suite", "ceiling", "memory")
+FIGURES = ("throughput", "reconnect", "stall", "suite", "ceiling", "memory", "scale")
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class Sizes:
     profile: bool = True
     profile_limit: int = 3  # at most this many mixes profiled
     peer_runs: int = 0  # side-by-side runs (every client a child process); 0 = `runs`
+    scale_frames: int = 15_000  # frames per scale run, in all connections together
 
 
 PRESETS = {
@@ -72,6 +73,7 @@ PRESETS = {
         memory_burst=20_000,
         suite="tests/faults",
         cycle_scale=0.5,
+        scale_frames=6_000,
     ),
     "smoke": Sizes(
         runs=2,
@@ -89,6 +91,7 @@ PRESETS = {
         cycle_scale=0.1,
         profile_limit=1,
         peer_runs=1,  # five child processes a run per stream: keeps smoke well under a minute
+        scale_frames=600,
     ),
 }
 
@@ -544,6 +547,122 @@ def bench_side_by_side(
     raw["peers.throughput"] = results
 
 
+# -- figure 7 ---------------------------------------------------------------------------------
+
+
+SOURCE_LIMITED = 0.8  # a rate within this share of its source's ceiling may be the source's
+
+
+def bench_scale(sizes: Sizes, rows: list[Row], raw: dict) -> None:
+    from .frames import SHARD_SIZE, SHARDED
+    from .scale import SCALE_STREAMS, connections, pack_sample, source_sample
+
+    plan = {s: max(1, sizes.scale_frames // connections(s)) for s in SCALE_STREAMS}
+    wanted = [(s, n, _cycle(s, sizes)) for s, n in plan.items()]
+    wanted += [(s, max(100, n // 10), _cycle(s, sizes)) for s, n in plan.items()]
+    progress(f"scale: preparing {', '.join(SCALE_STREAMS)} in a frame blaster of its own")
+    results: dict[str, dict[str, list]] = {s: {"pack": [], "source": []} for s in SCALE_STREAMS}
+    with Blaster(wanted) as blaster:
+        for stream in SCALE_STREAMS:  # warm-up, not counted
+            asyncio.run(pack_sample(blaster, stream, max(100, plan[stream] // 10)))
+        for index in range(sizes.runs):
+            shift = index % len(SCALE_STREAMS)
+            for stream in SCALE_STREAMS[shift:] + SCALE_STREAMS[:shift]:
+                n = plan[stream]
+                results[stream]["pack"].append(asyncio.run(pack_sample(blaster, stream, n)))
+                results[stream]["source"].append(asyncio.run(source_sample(blaster, stream, n)))
+            progress(
+                f"scale run {index + 1}/{sizes.runs}: "
+                + ", ".join(
+                    f"{SHARDED[s]} assets {r['pack'][-1].frames_per_s:,.0f}/s "
+                    f"{r['pack'][-1].cpu_us_per_frame:.1f} us/frame "
+                    f"(source {r['source'][-1].frames_per_s:,.0f}/s)"
+                    for s, r in results.items()
+                )
+            )
+        shards = blaster.shards
+    raw["scale"] = {
+        s: {k: [list(x.__dict__.values()) for x in v] for k, v in r.items()}
+        for s, r in results.items()
+    }
+    raw["scale.shards"] = shards
+    mock = _mock_ceiling_text(rows)
+    base = [x.cpu_us_per_frame for x in results[SCALE_STREAMS[0]]["pack"]]
+    base_event = [
+        x.cpu_us_per_frame * x.frames / max(1, x.events) for x in results[SCALE_STREAMS[0]]["pack"]
+    ]
+    for stream in SCALE_STREAMS:
+        pack, source = results[stream]["pack"], results[stream]["source"]
+        count, conns = SHARDED[stream], connections(stream)
+        rate = [x.frames_per_s for x in pack]
+        ceiling = [x.frames_per_s for x in source]
+        cpu = [x.cpu_us_per_frame for x in pack]
+        per_event = statistics.median(x.events / x.frames for x in pack)
+        us_event = [x.cpu_us_per_frame * x.frames / max(1, x.events) for x in pack]
+        event_ratio = statistics.median(e / b for e, b in zip(us_event, base_event, strict=True))
+        share = statistics.median(rate) / statistics.median(ceiling)
+        limited = (
+            f"MAY BE SOURCE-LIMITED: {share:.0%} of the blaster's ceiling. "
+            if share >= SOURCE_LIMITED
+            else f"{share:.0%} of the blaster's ceiling: not source-limited. "
+        )
+        groups = shards.get(stream, [])
+        composition = "; ".join(
+            f"{g['assets']} assets: cycle of {g['cycle']} frames ("
+            + ", ".join(f"{k} {v}" for k, v in g["kinds"].items())
+            + ")"
+            for g in groups
+            if g["cycle"] >= 100  # the warm-up's parts are the same groups
+        )
+        how = (
+            f"MarketFeedPool, {conns} connections of at most {SHARD_SIZE} assets "
+            "(max_per_connection=200, stagger=0: opened at once)"
+            if conns > 1
+            else "MarketFeedPool of one MarketFeed (stagger=0)"
+        )
+        rows.append(
+            Row(
+                key=f"scale.{count}",
+                figure=7,
+                title=f"scale: {count} asset{'s' if count > 1 else ''}, {conns} connection"
+                f"{'s' if conns > 1 else ''} (frames/s in all)",
+                unit="msg/s",
+                measured=summarize(rate),
+                reference=summarize(ceiling),
+                reference_label="blaster to a do-nothing reader, same shards",
+                ratio=summarize([c / b for c, b in zip(cpu, base, strict=True)]),
+                ratio_label=f"CPU/frame vs 1 asset (flat = 1.0; {statistics.median(cpu):.1f} us)",
+                note=f"{statistics.median(cpu):.1f} us of client CPU per frame "
+                f"[{min(cpu):.1f}-{max(cpu):.1f}] (process CPU time / frames); {per_event:.2f} "
+                "events a frame (one per book, one per price_change entry: a 1-asset client "
+                "gets 1 entry per price_change where a market's both assets get 2, and fewer "
+                f"book frames, so part of any rise from the 1-asset row is the mix); "
+                f"{statistics.median(us_event):.1f} us per event, {event_ratio:.2f}x the "
+                f"1-asset row's. {how}; "
+                f"{plan[stream]} frames a connection a run, each connection fed only its own "
+                f"assets' frames by the frame blaster (not the mock). Decoder: json (standard "
+                f"library). {limited}{mock} Streams: {composition}.",
+                extra={"cpu_us_per_frame": summarize(cpu).to_json(), "connections": conns},
+            )
+        )
+
+
+def _mock_ceiling_text(rows: list[Row]) -> str:
+    ceilings = {row.key: row for row in rows if row.key.startswith("ceiling.")}
+    if not ceilings:
+        return "The mock's ceiling (figure 5) was not measured in this run."
+    parts = [
+        f"{row.key.split('.')[1]} subscriber(s) {row.measured.median:,.0f} events/s each"
+        for row in ceilings.values()
+        if row.measured
+    ]
+    return (
+        "These rows read the frame blaster, not the mock; the mock's own ceiling (figure 5) is "
+        + ", ".join(parts)
+        + ", far below these rates: a load test through the mock is limited by the mock."
+    )
+
+
 # -- main -------------------------------------------------------------------------------------
 
 
@@ -675,6 +794,8 @@ def main(argv: list[str] | None = None) -> int:
         bench_stall(sizes, rows, raw)
     if "ceiling" in figures:
         bench_ceiling(sizes, rows, raw)
+    if "scale" in figures:
+        bench_scale(sizes, rows, raw)
     if "suite" in figures:
         bench_suite(sizes, rows, raw)
     rows.sort(key=lambda row: row.figure)

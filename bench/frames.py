@@ -11,6 +11,15 @@ The server runs in its own process (`python -m bench.frames serve ...`): it answ
 upgrade itself, waits for the client's first frame (the subscription), then writes ready-made
 frame bytes with `transport.write`, paced only by TCP flow control. So the client is the
 bottleneck. It answers a text PING with PONG and a close frame with a close frame.
+
+A "scale" stream (SHARDED) is served per subscription, as the mock's market channel does: the
+blaster reads the assets in the client's first frame ("assets_ids") and sends only the events
+that concern them (price_change entries of other assets removed, as the mock removes them), with
+the opening books of those assets as the head and between repeats. So each connection of a
+sharded client gets its own shard's frames and no other's. The groups a client will subscribe
+(the pack's 200-asset shards) are prepared at start; any other set is filtered on arrival.
+With `close=1` in the URL the blaster hangs up after the last frame (the do-nothing reader of
+the scale figure reads to EOF).
 """
 
 from __future__ import annotations
@@ -35,7 +44,18 @@ from urllib.parse import parse_qs, urlsplit
 
 from bench.child import start_child, stop_child
 
-__all__ = ["STREAMS", "Stream", "build_stream", "Blaster", "encode_frame", "OWNER"]
+__all__ = [
+    "STREAMS",
+    "SHARDED",
+    "SHARD_SIZE",
+    "Stream",
+    "build_stream",
+    "for_assets",
+    "shard_groups",
+    "Blaster",
+    "encode_frame",
+    "OWNER",
+]
 
 OWNER = "bench-api-key"  # the account the user stream belongs to (OrderTracker's owner)
 _WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -50,7 +70,15 @@ STREAMS: dict[str, tuple[str, int, int, int, str]] = {
     "market_mix": ("market", 2, 5, 3000, "the mock's activity: price_change, trades, books"),
     "market_200": ("market", 100, 20, 4000, "200 assets, 20 levels a side: memory burst"),
     "user": ("user", 2, 5, 1200, "orders and trades of one account"),
+    # Figure 7 (scale): the mock's activity on 1, 25 and 250 markets; a client subscribes to the
+    # first 1, 50 or 500 assets and is served per subscription (SHARDED).
+    "scale_1": ("market", 1, 5, 8000, "1 market, a client subscribed to 1 of its 2 assets"),
+    "scale_50": ("market", 25, 5, 16000, "25 markets, 50 assets"),
+    "scale_500": ("market", 250, 5, 30000, "250 markets, 500 assets"),
 }
+# Streams served per subscription -> how many of their assets a client subscribes to.
+SHARDED = {"scale_1": 1, "scale_50": 50, "scale_500": 500}
+SHARD_SIZE = 200  # the pack's MAX_ASSETS_PER_CONNECTION (market_feed.py); the bench checks it
 
 
 @dataclass
@@ -65,6 +93,8 @@ class Stream:
     between: list[str] = field(default_factory=list)
     rewrite_ids: bool = False
     kinds: Counter[str] = field(default_factory=Counter)
+    events: list[dict] = field(default_factory=list, repr=False)  # the cycle's events (market)
+    opening: list[dict] = field(default_factory=list, repr=False)  # the opening books
 
     def frames(self, total: int) -> Iterator[str]:
         """Exactly `total` data frames: head, then cycles (separated by `between`)."""
@@ -140,6 +170,8 @@ def build_stream(name: str, cycle: int | None = None) -> Stream:
         if len(between) > 8:
             between = head
         stream = Stream(name, channel, assets, head, [messages.encode(e) for e in events], between)
+        if name in SHARDED:
+            stream.events, stream.opening = events, opening
     else:
         exchange.user_listeners.append(lambda owner, event: events.append(event))
         _drive_account(exchange, length)
@@ -147,7 +179,12 @@ def build_stream(name: str, cycle: int | None = None) -> Stream:
         stream = Stream(
             name, channel, assets, [], [messages.encode(e) for e in events], rewrite_ids=True
         )
-    stream.kinds = Counter(
+    stream.kinds = _kinds(events)
+    return stream
+
+
+def _kinds(events: list[dict]) -> Counter[str]:
+    return Counter(
         f"{e['event_type']} {e.get('type', '')}".strip()
         if e["event_type"] == "order"
         else f"{e['event_type']} {e.get('status', '')}".strip()
@@ -155,7 +192,34 @@ def build_stream(name: str, cycle: int | None = None) -> Stream:
         else e["event_type"]
         for e in events
     )
-    return stream
+
+
+def shard_groups(assets: list[str]) -> list[list[str]]:
+    """The asset groups of a sharded client, one per connection (the pack's shard())."""
+    return [assets[i : i + SHARD_SIZE] for i in range(0, len(assets), SHARD_SIZE)]
+
+
+def for_assets(stream: Stream, assets: list[str]) -> Stream:
+    """The part of a SHARDED stream one subscription receives, filtered as the mock's market
+    channel filters (messages.event_assets; price_change entries of other assets removed)."""
+    from polymarket_mock import messages
+
+    wanted = set(assets)
+    events = []
+    for event in stream.events:
+        if not messages.event_assets(event) & wanted:
+            continue
+        if event["event_type"] == "price_change":
+            entries = [e for e in event["price_changes"] if e["asset_id"] in wanted]
+            event = {**event, "price_changes": entries}
+        events.append(event)
+    opening = [book for book in stream.opening if book["asset_id"] in wanted]
+    head = [messages.encode(opening)] if len(opening) > 1 else [messages.encode(opening[0])]
+    between = head if len(opening) > 8 else [messages.encode(book) for book in opening]
+    part = Stream(stream.name, stream.channel, list(assets), head, [], between)
+    part.cycle = [messages.encode(e) for e in events]
+    part.kinds = _kinds(events)
+    return part
 
 
 def _drive_account(exchange, length: int) -> None:
@@ -228,8 +292,10 @@ def _chunks(stream: Stream, total: int) -> list[bytes]:
 class _BlastProtocol(asyncio.Protocol):
     """One client: HTTP upgrade, wait for its subscription, then write every chunk."""
 
-    def __init__(self, prepared: dict[tuple[str, int], list[bytes]]):
+    def __init__(self, prepared: _Prepared):
         self.prepared = prepared
+        self.key: tuple[str, int] = ("", 0)
+        self.close_after = False
         self.transport: asyncio.Transport | None = None
         self.buffer = b""
         self.upgraded = False
@@ -258,8 +324,8 @@ class _BlastProtocol(asyncio.Protocol):
             key, _, value = line.partition(":")
             headers[key.strip().lower()] = value.strip()
         query = parse_qs(urlsplit(target).query)
-        key = (query.get("stream", ["market_pc"])[0], int(query.get("n", ["0"])[0]))
-        self.chunks = self.prepared.get(key, [])
+        self.key = (query.get("stream", ["market_pc"])[0], int(query.get("n", ["0"])[0]))
+        self.close_after = query.get("close", ["0"])[0] == "1"
         accept = base64.b64encode(
             hashlib.sha1((headers.get("sec-websocket-key", "") + _WS_GUID).encode()).digest()
         ).decode()
@@ -304,6 +370,7 @@ class _BlastProtocol(asyncio.Protocol):
         elif opcode == 0x1 and payload == b"PING":
             self.transport.write(encode_frame("PONG"))
         elif opcode == 0x1 and self.pending is None:
+            self.chunks = self.prepared.chunks(self.key, payload)
             self.pending = iter(self.chunks)  # the subscription: start the stream
             self._pump()
 
@@ -311,6 +378,9 @@ class _BlastProtocol(asyncio.Protocol):
         while not self.paused and self.pending is not None:
             chunk = next(self.pending, None)
             if chunk is None:
+                self.pending = iter(())
+                if self.close_after:
+                    self.transport.close()  # after the buffered chunks are written
                 return
             self.transport.write(chunk)
 
@@ -322,16 +392,66 @@ class _BlastProtocol(asyncio.Protocol):
         self._pump()
 
 
+class _Prepared:
+    """Chunks per (stream, n), or per (stream, n, subscribed assets) for a SHARDED stream."""
+
+    def __init__(self, streams: dict[str, Stream], sizes: list[tuple[str, int, int]]):
+        self.streams = streams
+        self.whole: dict[tuple[str, int], list[bytes]] = {}
+        self.parts: dict[tuple[str, frozenset[str]], Stream] = {}
+        self.by_assets: dict[tuple[str, int, frozenset[str]], list[bytes]] = {}
+        for name, n, _ in sizes:
+            if name not in SHARDED:
+                self.whole[(name, n)] = _chunks(streams[name], n)
+                continue
+            for group in shard_groups(streams[name].asset_ids[: SHARDED[name]]):
+                self._part_chunks(name, n, frozenset(group))
+
+    def _part(self, name: str, assets: frozenset[str]) -> Stream:
+        key = (name, assets)
+        if key not in self.parts:
+            stream = self.streams[name]
+            self.parts[key] = for_assets(stream, [a for a in stream.asset_ids if a in assets])
+        return self.parts[key]
+
+    def _part_chunks(self, name: str, n: int, assets: frozenset[str]) -> list[bytes]:
+        key = (name, n, assets)
+        if key not in self.by_assets:
+            self.by_assets[key] = _chunks(self._part(name, assets), n)
+        return self.by_assets[key]
+
+    def chunks(self, key: tuple[str, int], subscription: bytes) -> list[bytes]:
+        name, n = key
+        if name not in SHARDED:
+            return self.whole.get(key, [])
+        try:
+            assets = frozenset(json.loads(subscription).get("assets_ids") or ())
+        except ValueError:
+            return []
+        assets &= set(self.streams[name].asset_ids)
+        return self._part_chunks(name, n, assets) if assets else []
+
+    def shard_kinds(self) -> dict[str, list[dict]]:
+        """Per SHARDED stream, each prepared group: its size, cycle length and kinds."""
+        info: dict[str, list[dict]] = {}
+        for (name, assets), part in self.parts.items():
+            info.setdefault(name, []).append(
+                {"assets": len(assets), "cycle": len(part.cycle), "kinds": dict(part.kinds)}
+            )
+        return info
+
+
 async def _serve(sizes: list[tuple[str, int, int]]) -> None:
     cycles = {name: cycle for name, _, cycle in reversed(sizes)}  # the first one given wins
     streams = {name: build_stream(name, cycle) for name, cycle in cycles.items()}
-    prepared = {(name, n): _chunks(streams[name], n) for name, n, _ in sizes}
+    prepared = _Prepared(streams, sizes)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: _BlastProtocol(prepared), "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     info = {name: dict(s.kinds) for name, s in streams.items()}
     assets = {name: s.asset_ids for name, s in streams.items()}
-    print(json.dumps({"port": port, "kinds": info, "assets": assets}), flush=True)
+    ready = {"port": port, "kinds": info, "assets": assets, "shards": prepared.shard_kinds()}
+    print(json.dumps(ready), flush=True)
     await loop.run_in_executor(None, sys.stdin.read)  # until the parent closes our stdin
     server.close()
 
@@ -348,19 +468,23 @@ class Blaster:
         self.port = 0
         self.kinds: dict[str, dict[str, int]] = {}
         self.assets: dict[str, list[str]] = {}
+        self.shards: dict[str, list[dict]] = {}  # SHARDED streams: each group's cycle and kinds
 
     def __enter__(self) -> Blaster:
         spec = ",".join(f"{name}:{n}:{cycle}" for name, n, cycle in self.sizes)
         self.process, ready = start_child("bench.frames", "serve", spec, what="the frame blaster")
         self.port, self.kinds, self.assets = ready["port"], ready["kinds"], ready["assets"]
+        self.shards = ready.get("shards", {})
         return self
 
     def __exit__(self, *exc: object) -> None:
         stop_child(self.process, timeout=5)
 
-    def url(self, stream: str, n: int) -> str:
+    def url(self, stream: str, n: int, close: bool = False) -> str:
+        """n frames per connection; `close`: hang up after the last one."""
         channel = STREAMS[stream][0]
-        return f"ws://127.0.0.1:{self.port}/ws/{channel}?stream={stream}&n={n}"
+        tail = "&close=1" if close else ""
+        return f"ws://127.0.0.1:{self.port}/ws/{channel}?stream={stream}&n={n}{tail}"
 
 
 def main() -> None:
@@ -369,7 +493,7 @@ def main() -> None:
     parser.add_argument("sizes", help="stream:frames:cycle,...")
     args = parser.parse_args()
     sizes = []
-    for spec in args.sizes.split(","):
+    for spec in filter(None, args.sizes.split(",")):
         name, n, cycle = spec.split(":")
         sizes.append((name, int(n), int(cycle)))
     asyncio.run(_serve(sizes))

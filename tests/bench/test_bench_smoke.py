@@ -33,6 +33,9 @@ EXPECTED_ROWS = {
     "ceiling.50",
     "memory.books",
     "memory.peak",
+    "scale.1",
+    "scale.50",
+    "scale.500",
 }
 PEERS = ("official", "polymarket-apis", "nautilus")
 # Side by side: ours and every peer on each stream, and every peer's memory; a peer that is not
@@ -146,6 +149,24 @@ def test_documented_rows_name_their_decoder(smoke_run):
         if rows[f"throughput.{mix}.orjson"]["measured"] is not None:
             assert "target >= 1.0" in rows[f"throughput.{mix}.orjson"]["ratio_label"]
     assert "Decoder: json" in rows["memory.peak"]["note"]
+
+
+def test_scale_rows_state_their_ceilings(smoke_run):
+    """1, 50 and 500 assets (3 connections): frames/s, CPU per frame, the blaster's ceiling for
+    the same shards as the reference, and the mock's ceiling named in the note."""
+    _, results = smoke_run
+    rows = rows_by_key(results)
+    assert rows["scale.1"]["ratio"]["median"] == 1.0  # the row the others are divided by
+    for count, connections in ((1, 1), (50, 1), (500, 3)):
+        row = rows[f"scale.{count}"]
+        assert row["measured"]["low"] > 0 and row["reference"]["low"] > 0, row["key"]
+        assert row["extra"]["connections"] == connections
+        assert row["extra"]["cpu_us_per_frame"]["median"] > 0
+        assert "mock's own ceiling (figure 5)" in row["note"]
+        assert "source-limited" in row["note"].lower()
+        assert "Decoder: json" in row["note"]
+    shards = results["raw"]["scale.shards"]["scale_500"]
+    assert sorted(g["assets"] for g in shards if g["cycle"] >= 100) == [100, 200, 200]
 
 
 def test_machine_facts_are_recorded(smoke_run):
