@@ -7,6 +7,8 @@ import json
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from order_book import OrderBook, summary_hash
 from websockets.asyncio.client import connect
 from wire import parse_events
@@ -232,3 +234,44 @@ async def test_deltas_before_a_fresh_snapshot_are_dropped(mock_factory):
             await _drain(ws, {asset: book})
             assert not book.awaiting_snapshot
             _assert_same_as_mock(mock, {asset: book})
+
+
+# Any mix of changes through the book's methods and writes straight into its level dicts.
+_PRICES = st.sampled_from([Decimal(n) / 100 for n in range(1, 100, 7)])
+_STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(["set", "set", "set", "write", "delete", "book", "reset"]),
+        st.sampled_from(["BUY", "SELL"]),
+        _PRICES,
+        st.sampled_from([Decimal(0), Decimal(5), Decimal("12.5")]),
+        st.booleans(),  # read the best prices after this step
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps=_STEPS)
+def test_kept_best_prices_always_equal_the_levels_held(steps):
+    """The best prices are kept as levels change, not recomputed over every level for each
+    check; they equal max(bids) and min(asks) after any change through the book's methods, and
+    after a write straight into a level dict that changes its length, read before the next one
+    (the documented limit: two such writes that keep the length can hide a change)."""
+    book = fresh_book()
+    for action, side, price, size, read in steps:
+        levels = book.bids if side == "BUY" else book.asks
+        text = (str(price), str(size))
+        if action == "set":
+            book.set_level(side, price, size, *text)
+        elif action == "write":  # behind the book's back, as a test that corrupts a book does
+            levels[price] = text
+        elif action == "delete":
+            levels.pop(price, None)
+        elif action == "book":
+            book.apply_book(BOOK)
+        else:
+            book.reset()
+            book.apply_book({**BOOK, "bids": [], "asks": []})
+        if read or action in ("write", "delete"):
+            expected = (max(book.bids, default=None), min(book.asks, default=None))
+            assert (book.best_bid(), book.best_ask()) == expected
