@@ -43,7 +43,7 @@ class Sizes:
 
     runs: int = 5
     frames: int = 20_000  # market frames per throughput run
-    user_frames: int = 8_000  # user frames per throughput run
+    user_frames: int = 20_000  # user frames per throughput run (8 000 gave a wide spread)
     handler_frames: int = 6_000  # frames for the no-socket handler timing
     growth_frames: int = 24_000  # user frames for the cost-growth row
     drops: int = 100  # aborts per reconnect run
