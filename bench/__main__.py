@@ -461,7 +461,7 @@ def bench_memory(
     blaster: Blaster, sizes: Sizes, rows: list[Row], raw: dict, peers: list[Readiness]
 ) -> None:
     from .memory import MEMORY_ASSETS_STREAM, memory_pair
-    from .peers.figures import given_for, memory_rows, peer_memory_runs
+    from .peers.figures import given_for, last_results, memory_rows, peer_memory_runs
 
     total = sizes.memory_burst + 1
     url = blaster.url(MEMORY_ASSETS_STREAM, total)
@@ -478,13 +478,8 @@ def bench_memory(
             f"memory run {index + 1}/{sizes.memory_runs}: documented peak "
             f"{results['documented'][-1]['peak_mib']:.1f} MiB, bare "
             f"{results['bare'][-1]['peak_mib']:.1f} MiB"
-            + "".join(
-                f", {name} {r[-1].get('peak_rss_mib', 0):.1f} MiB"
-                if "failed" not in r[-1]
-                else f", {name} failed"
-                for name, r in peer_results.items()
-                if r
-            )
+            + (", " if any(peer_results.values()) else "")
+            + last_results(peer_results, "peak_rss_mib", " MiB")
         )
     raw["memory"] = results
     raw["peers.memory"] = peer_results

@@ -20,7 +20,13 @@ from .launch import RunnerFailed, run_runner
 from .specs import BARE
 from .venvs import Readiness
 
-__all__ = ["given_for", "peer_memory_runs", "memory_rows", "side_by_side_throughput"]
+__all__ = [
+    "given_for",
+    "last_results",
+    "peer_memory_runs",
+    "memory_rows",
+    "side_by_side_throughput",
+]
 
 
 @functools.lru_cache(maxsize=16)
@@ -42,6 +48,17 @@ def given_for(blaster: Blaster, stream: str, n: int, cycle: int) -> dict:
         "head_events": head if head > 1 else 0,
         "owner": OWNER,
     }
+
+
+def last_results(results: dict[str, list[dict]], field: str, unit: str) -> str:
+    """A progress line's part: each client's latest `field` ("name 12,345/s"), or "name failed"."""
+    return ", ".join(
+        f"{name} {r[-1][field]:,.{1 if unit == ' MiB' else 0}f}{unit}"
+        if "failed" not in r[-1]
+        else f"{name} failed"
+        for name, r in results.items()
+        if r
+    )
 
 
 def _one(ready: Readiness, url: str, n: int, channel: str, mode: str, given: dict) -> dict:
@@ -109,12 +126,7 @@ def side_by_side_throughput(
                 results[client.spec.name].append(_one(client, url, n, channel, "throughput", given))
             progress(
                 f"side by side {key} run {index + 1}/{runs}: "
-                + ", ".join(
-                    f"{name} {r[-1]['frames_per_s']:,.0f}/s"
-                    if "failed" not in r[-1]
-                    else f"{name} failed"
-                    for name, r in results.items()
-                )
+                + last_results(results, "frames_per_s", "/s")
             )
         raw[key] = results
         bare = results.get(BARE.name, [])
