@@ -550,7 +550,13 @@ SOURCE_LIMITED = 0.8  # a rate within this share of its source's ceiling may be 
 
 def bench_scale(sizes: Sizes, rows: list[Row], raw: dict) -> None:
     from .frames import SHARD_SIZE, SHARDED
-    from .scale import SCALE_STREAMS, connections, pack_sample, source_sample
+    from .scale import (
+        SCALE_STREAMS,
+        connections,
+        handler_us_per_frame,
+        pack_sample,
+        source_sample,
+    )
 
     plan = {s: max(1, sizes.scale_frames // connections(s)) for s in SCALE_STREAMS}
     wanted = [(s, n, _cycle(s, sizes)) for s, n in plan.items()]
@@ -576,6 +582,19 @@ def bench_scale(sizes: Sizes, rows: list[Row], raw: dict) -> None:
                 )
             )
         shards = blaster.shards
+    handler: dict[str, list[float]] = {s: [] for s in SCALE_STREAMS}
+    for index in range(sizes.runs):  # in process, after the socket runs: no blaster needed
+        shift = index % len(SCALE_STREAMS)
+        for stream in SCALE_STREAMS[shift:] + SCALE_STREAMS[:shift]:
+            cycle = _cycle(stream, sizes)
+            handler[stream].append(handler_us_per_frame(stream, plan[stream], cycle))
+    progress(
+        "scale, handler alone: "
+        + ", ".join(
+            f"{SHARDED[s]} assets {statistics.median(v):.1f} us/frame" for s, v in handler.items()
+        )
+    )
+    raw["scale.handler_us_per_frame"] = handler
     raw["scale"] = {
         s: {k: [list(x.__dict__.values()) for x in v] for k, v in r.items()}
         for s, r in results.items()
@@ -596,6 +615,8 @@ def bench_scale(sizes: Sizes, rows: list[Row], raw: dict) -> None:
         us_event = [x.cpu_us_per_frame * x.frames / max(1, x.events) for x in pack]
         event_ratio = statistics.median(e / b for e, b in zip(us_event, base_event, strict=True))
         share = statistics.median(rate) / statistics.median(ceiling)
+        alone = statistics.median(handler[stream])
+        alone_ratio = alone / statistics.median(handler[SCALE_STREAMS[0]])
         limited = (
             f"MAY BE SOURCE-LIMITED: {share:.0%} of the blaster's ceiling. "
             if share >= SOURCE_LIMITED
@@ -633,11 +654,17 @@ def bench_scale(sizes: Sizes, rows: list[Row], raw: dict) -> None:
                 "gets 1 entry per price_change where a market's both assets get 2, and fewer "
                 f"book frames, so part of any rise from the 1-asset row is the mix); "
                 f"{statistics.median(us_event):.1f} us per event, {event_ratio:.2f}x the "
-                f"1-asset row's. {how}; "
+                f"1-asset row's. Handler alone, no socket, the same frames: {alone:.1f} us "
+                f"a frame, {alone_ratio:.2f}x the 1-asset row's (the rest of the rise is the "
+                f"transport: more connections, more event-loop wake-ups). {how}; "
                 f"{plan[stream]} frames a connection a run, each connection fed only its own "
                 f"assets' frames by the frame blaster (not the mock). Decoder: json (standard "
                 f"library). {limited}{mock} Streams: {composition}.",
-                extra={"cpu_us_per_frame": summarize(cpu).to_json(), "connections": conns},
+                extra={
+                    "cpu_us_per_frame": summarize(cpu).to_json(),
+                    "handler_us_per_frame": summarize(handler[stream]).to_json(),
+                    "connections": conns,
+                },
             )
         )
 

@@ -8,9 +8,11 @@ connections with stagger=0 (the pack's default 0.5 s would only delay the start)
 serves each connection the frames of the assets it subscribed, nothing else (frames.py,
 SHARDED). Decoder: the standard library (wire.use_json("json")).
 
-Per run: total frames/s across connections (first event to last), and the client's CPU time
-per frame (time.process_time() over the same span / frames), which is comparable between one
-connection and three. Beside each row, the source's own ceiling in the same run: the blaster
+Per run, in steady state (from the moment every connection is past its initial dump to the
+last event): total frames/s across connections, and the client's CPU time per frame
+(time.process_time() over the same span / frames), which is comparable between one connection
+and three. The handlers alone, fed the same frames with no socket, separate the handler's cost
+from the transport's. Beside each row, the source's own ceiling in the same run: the blaster
 writing the same shards to a do-nothing reader (raw socket reads to EOF, no WebSocket parsing,
 no JSON), one reader per connection.
 """
@@ -26,10 +28,17 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .frames import SHARD_SIZE, SHARDED, Blaster, shard_groups
+from .frames import SHARD_SIZE, SHARDED, Blaster, build_stream, for_assets, shard_groups
 from .throughput import CONNECT_OPTIONS, use_decoder
 
-__all__ = ["SCALE_STREAMS", "ScaleSample", "pack_sample", "source_sample", "connections"]
+__all__ = [
+    "SCALE_STREAMS",
+    "ScaleSample",
+    "connections",
+    "handler_us_per_frame",
+    "pack_sample",
+    "source_sample",
+]
 
 SCALE_STREAMS = tuple(sorted(SHARDED, key=SHARDED.get))  # scale_1, scale_50, scale_500
 POLL = 0.002  # seconds between checks that every connection has its frames
@@ -57,15 +66,18 @@ async def pack_sample(blaster: Blaster, stream: str, per_connection: int) -> Sca
         )
     use_decoder("json")
     assets = blaster.assets[stream][: SHARDED[stream]]
-    # first event (wall), last event (wall), CPU at the first event, events
-    marks = [0.0, 0.0, 0.0, 0]
+    last_event = [0.0]  # wall time of the latest event
+    events = [0]
+    # (wall, CPU, frames, events) when every connection is past its initial dump (one frame of 1
+    # to 200 books): the clock starts there, in steady state, since the dump's cost would
+    # otherwise be spread over a different number of frames in each row.
+    start: list[tuple[float, float, int, int]] = []
 
     def on_event(_event: dict, _book: object) -> None:
-        now = time.perf_counter()
-        if not marks[0]:
-            marks[0], marks[2] = now, time.process_time()
-        marks[1] = now
-        marks[3] += 1
+        last_event[0] = time.perf_counter()
+        events[0] += 1
+        if not start and all(n >= 2 for n in received()):
+            start.append((last_event[0], time.process_time(), sum(received()), events[0]))
 
     pool = MarketFeedPool(
         assets,
@@ -75,22 +87,30 @@ async def pack_sample(blaster: Blaster, stream: str, per_connection: int) -> Sca
         url=blaster.url(stream, per_connection),
         connect_kwargs=CONNECT_OPTIONS,
     )
+
+    def received() -> list[int]:
+        return [f.connection.stats.messages for f in pool.feeds]
+
     runner = asyncio.create_task(pool.run())
     try:
         async with asyncio.timeout(120):
-            while not all(f.connection.stats.messages >= per_connection for f in pool.feeds):
+            while not all(n >= per_connection for n in received()):
                 if runner.done():
                     runner.result()
                     raise RuntimeError(f"{stream}: the pool stopped early")
                 await asyncio.sleep(POLL)
-        cpu = time.process_time() - marks[2]  # idle since the last frame: at most one poll
+        cpu_ended = time.process_time()  # idle since the last frame: one poll at most
     finally:
         pool.stop()
         async with asyncio.timeout(10):
             await runner
-    frames = sum(f.connection.stats.messages for f in pool.feeds)
-    span = marks[1] - marks[0]
-    return ScaleSample(frames, (frames - 1) / span, cpu / frames * 1e6, marks[3])
+    started, cpu_started, frames_before, events_before = start[0]
+    frames = sum(received()) - frames_before
+    if frames < 1 or last_event[0] <= started:
+        raise RuntimeError(f"{stream}: {per_connection} frames a connection is too few to time")
+    span = last_event[0] - started
+    cpu = cpu_ended - cpu_started
+    return ScaleSample(frames, frames / span, cpu / frames * 1e6, events[0] - events_before)
 
 
 async def _raw_read(url: str, assets: list[str]) -> tuple[float, float, int]:
@@ -131,3 +151,35 @@ async def source_sample(blaster: Blaster, stream: str, per_connection: int) -> S
     span = max(end for _, end, _ in reads) - min(first for first, _, _ in reads)
     frames = per_connection * len(groups)
     return ScaleSample(frames, (frames - 1) / span, 0.0)
+
+
+def handler_us_per_frame(stream: str, per_connection: int, cycle: int) -> float:
+    """CPU per frame of the documented handlers alone, no socket: each shard's MarketFeed fed
+    the same frames its connection gets. Separates the handler's cost from the transport's
+    (more connections, more event-loop wake-ups per frame)."""
+    use_decoder("json")
+    whole = build_stream(stream, cycle)
+    cpu, frames = 0.0, 0
+    for group in shard_groups(whole.asset_ids[: SHARDED[stream]]):
+        part = for_assets(whole, group)
+        texts = list(part.frames(per_connection))
+        cpu += asyncio.run(_handler_cpu(group, texts[: len(part.head)], texts[len(part.head) :]))
+        frames += len(texts) - len(part.head)
+    return cpu / frames * 1e6
+
+
+async def _handler_cpu(assets: list[str], head: list[str], texts: list[str]) -> float:
+    """CPU seconds for `texts`, after the initial dump `head` (not timed, as in pack_sample)."""
+    from market_feed import MarketFeed
+
+    feed = MarketFeed(assets, lambda _event, _book: None, url="ws://127.0.0.1:9/ws/market")
+    connection = feed.connection  # its public callbacks, as the feed wired them
+    await connection.on_connected()
+    for text in head:
+        connection.on_message(text)
+    started = time.process_time()
+    for text in texts:
+        resync = connection.on_message(text)
+        if resync is not None:
+            await resync
+    return time.process_time() - started
