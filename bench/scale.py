@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .frames import SHARD_SIZE, SHARDED, Blaster, build_stream, for_assets, shard_groups
-from .throughput import CONNECT_OPTIONS, use_decoder
+from .throughput import CONNECT_OPTIONS, connected_feed, feed_frame, use_decoder
 
 __all__ = [
     "SCALE_STREAMS",
@@ -170,16 +170,10 @@ def handler_us_per_frame(stream: str, per_connection: int, cycle: int) -> float:
 
 async def _handler_cpu(assets: list[str], head: list[str], texts: list[str]) -> float:
     """CPU seconds for `texts`, after the initial dump `head` (not timed, as in pack_sample)."""
-    from market_feed import MarketFeed
-
-    feed = MarketFeed(assets, lambda _event, _book: None, url="ws://127.0.0.1:9/ws/market")
-    connection = feed.connection  # its public callbacks, as the feed wired them
-    await connection.on_connected()
+    feed = await connected_feed(assets, lambda _event, _book: None)
     for text in head:
-        connection.on_message(text)
+        await feed_frame(feed, text)
     started = time.process_time()
     for text in texts:
-        resync = connection.on_message(text)
-        if resync is not None:
-            await resync
+        await feed_frame(feed, text)
     return time.process_time() - started

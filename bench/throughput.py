@@ -29,6 +29,10 @@ from typing import Any
 from .frames import OWNER, Blaster, build_stream
 
 __all__ = [
+    "USER_SUBSCRIPTION",
+    "connected_feed",
+    "feed_frame",
+    "user_connection",
     "DECODERS",
     "MIXES",
     "ORJSON_MISSING",
@@ -102,8 +106,7 @@ MIXES = (
 
 def _subscription(blaster: Blaster, stream: str) -> dict[str, Any]:
     if stream == "user":
-        auth = {"apiKey": OWNER, "secret": "unused", "passphrase": "unused"}
-        return {"auth": auth, "type": "user", "markets": []}
+        return USER_SUBSCRIPTION
     return {"type": "market", "assets_ids": blaster.assets[stream], "initial_dump": True}
 
 
@@ -131,6 +134,27 @@ def market_feed_for(assets: list[str], url: str, on_event=None, **options: Any):
     return MarketFeed(assets, on_event, url=url, connect_kwargs=CONNECT_OPTIONS, **options)
 
 
+USER_SUBSCRIPTION = {
+    "auth": {"apiKey": OWNER, "secret": "unused", "passphrase": "unused"},
+    "type": "user",
+    "markets": [],
+}
+
+
+def user_connection(url: str, on_message: Callable[[str], None]) -> Any:
+    """The documented RobustConnection on the user channel, as user_stream.py opens it."""
+    from robust_ws import RobustConnection
+
+    return RobustConnection(
+        url,
+        lambda: USER_SUBSCRIPTION,
+        on_message,
+        name="user",
+        data_timeout=None,  # as user_stream.py: a quiet account is not a stall
+        connect_kwargs=CONNECT_OPTIONS,
+    )
+
+
 def user_handler() -> tuple[Callable[[str], None], Any]:
     """The user page's wiring: UserEventRouter -> OrderTracker (changes returned, not printed)."""
     from order_tracker import OrderTracker
@@ -152,8 +176,6 @@ async def documented_rate(blaster: Blaster, mix: Mix, n: int, decoder: str = "js
 
 
 async def _documented_rate(blaster: Blaster, mix: Mix, n: int) -> float:
-    from robust_ws import RobustConnection
-
     loop = asyncio.get_running_loop()
     times: list[float] = []
     url = blaster.url(mix.stream, n)
@@ -173,7 +195,6 @@ async def _documented_rate(blaster: Blaster, mix: Mix, n: int) -> float:
         runner = feed.run()
     else:
         handle, _tracker = user_handler()
-        subscription = _subscription(blaster, mix.stream)
 
         def on_message(raw: str) -> None:
             handle(raw)
@@ -183,14 +204,7 @@ async def _documented_rate(blaster: Blaster, mix: Mix, n: int) -> float:
                 times.append(loop.time())
                 connection.stop()
 
-        connection = RobustConnection(
-            url,
-            lambda: subscription,
-            on_message,
-            name="user",
-            data_timeout=None,  # as user_stream.py: a quiet account is not a stall
-            connect_kwargs=CONNECT_OPTIONS,
-        )
+        connection = user_connection(url, on_message)
         runner = connection.run()
     async with asyncio.timeout(120):
         await runner
@@ -224,17 +238,27 @@ def handler_rates(mix: Mix, n: int, cycle: int | None = None) -> tuple[float, fl
     return documented, parse_only, growth
 
 
+async def connected_feed(assets: list[str], on_event=None) -> Any:
+    """A documented MarketFeed with no socket, its connection callbacks ready to be fed frames
+    (RobustConnection's public callbacks, as the feed wired them: on_connected, on_message)."""
+    feed = market_feed_for(assets, "ws://127.0.0.1:9/ws/market", on_event)
+    await feed.connection.on_connected()
+    return feed
+
+
+async def feed_frame(feed: Any, raw: str) -> None:
+    """One frame through the feed, as RobustConnection hands it over (a resync is awaited)."""
+    result = feed.connection.on_message(raw)
+    if result is not None:
+        await result
+
+
 async def _market_handler_marks(assets: list[str], frames: list[str]) -> list[float]:
-    # RobustConnection's public callbacks, as the feed wired them: on_connected, on_message.
-    feed = market_feed_for(assets, "ws://127.0.0.1:9/ws/market")
-    connection = feed.connection
-    await connection.on_connected()
+    feed = await connected_feed(assets)
     quarter = len(frames) // 4 or 1
     marks = [time.perf_counter()]
     for index, raw in enumerate(frames, 1):
-        result = connection.on_message(raw)
-        if result is not None:
-            await result
+        await feed_frame(feed, raw)
         if index % quarter == 0:
             marks.append(time.perf_counter())
     return marks

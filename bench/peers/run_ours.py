@@ -11,9 +11,8 @@ from runner_io import Counter, finish, parse, wait_done
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo: bench, the pack
 
-from bench.frames import OWNER  # noqa: E402
 from bench.pack import install_pack_modules  # noqa: E402
-from bench.throughput import CONNECT_OPTIONS, market_feed_for, user_handler  # noqa: E402
+from bench.throughput import market_feed_for, user_connection, user_handler  # noqa: E402
 
 
 async def main() -> None:
@@ -33,23 +32,13 @@ async def main() -> None:
         runner = asyncio.create_task(feed.run())
         stop = feed.stop
     else:
-        from robust_ws import RobustConnection
-
         handle, _tracker = user_handler()
 
         def on_message(raw: str) -> None:
             handle(raw)
             counter.add()  # one event a frame on the user stream
 
-        auth = {"apiKey": OWNER, "secret": "unused", "passphrase": "unused"}
-        connection = RobustConnection(
-            args.url,
-            lambda: {"auth": auth, "type": "user", "markets": []},
-            on_message,
-            name="user",
-            data_timeout=None,
-            connect_kwargs=CONNECT_OPTIONS,
-        )
+        connection = user_connection(args.url, on_message)
         runner = asyncio.create_task(connection.run())
         stop = connection.stop
     stopped = await wait_done(counter)
