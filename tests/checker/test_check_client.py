@@ -34,6 +34,16 @@ def check(tmp_path: Path, client: list[str], *options: str, scale: str = SCALE, 
     return done.returncode, data, done.stdout + done.stderr
 
 
+def battery() -> list[str]:
+    """Every scenario's name, from the checker itself (helpers add rows over time)."""
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        from client_check.scenarios import SCENARIOS
+    finally:
+        sys.path.remove(str(SCRIPTS))
+    return list(SCENARIOS)
+
+
 def verdicts(report: dict) -> dict[str, str]:
     return {s["name"]: s["status"] for s in report["scenarios"]}
 
@@ -56,13 +66,14 @@ def test_front_door_passes_the_whole_battery_in_under_two_minutes(tmp_path, fron
     code, report, out = check(tmp_path, front_door, "--output-format", "pack-jsonl")
     took = time.monotonic() - started
     assert verdicts(report) == dict.fromkeys(verdicts(report), "PASS"), out
-    assert len(report["scenarios"]) == 16
+    assert len(report["scenarios"]) == len(battery())
     assert code == 0
     assert took < 120, f"the battery took {took:.0f} s"
     # every line names its bound, derived from the declared scale
     assert "(10 s x 0.1)" in out and "(120 s x 0.1)" in out and "not scaled" in out
-    assert "summary: 16 passed, 0 failed, 0 skipped" in out
-    assert out.count("filled 4 while a user connection was down") == 3  # drop, dead-link, 429
+    assert f"summary: {len(battery())} passed, 0 failed, 0 skipped" in out
+    # drop, dead-link and the three handshake-429 rows fill the order in the gap
+    assert out.count("filled 4 while a user connection was down") == 5
 
 
 def test_output_check_sees_an_order_filled_in_a_gap_and_never_reread(tmp_path, front_door):
@@ -87,11 +98,11 @@ def test_the_minimal_client_passes_the_whole_battery(tmp_path):
     """The base of every broken client is correct: a FAIL below is its one defect's doing."""
     code, report, out = check(tmp_path, [sys.executable, str(MINIMAL), FAST], scale=FAST)
     assert verdicts(report) == dict.fromkeys(verdicts(report), "PASS"), out
-    assert len(report["scenarios"]) == 16 and code == 0
+    assert len(report["scenarios"]) == len(battery()) and code == 0
 
 
 # (clients/<defect>.py, the scenario aimed at it, one the same client must pass, reason words).
-# Each is minimal.py (which passes all 16) with one defect switched on.
+# Each is minimal.py (which passes them all) with one defect switched on.
 MATRIX = [
     ("ping-first", "heartbeat", "subscription", "PING(s) before the subscription"),
     ("ping-flood", "heartbeat", "drop", "a flood"),
@@ -106,6 +117,8 @@ MATRIX = [
     ("one-socket", "many-assets", "subscription", "a connection carried 250"),
     ("no-resubscribe", "missing-book", "drop", "not asked again"),
     ("no-close-on-sigterm", "shutdown", "shutdown-sigint", "not closed with 1000"),
+    ("blind-retry-after", "handshake-429-short", "handshake-429-bare", "retried 1."),
+    ("no-429-floor", "handshake-429-bare", "drop", "retried 0."),
 ]
 
 
@@ -190,9 +203,9 @@ def test_help_explains_every_scenario_and_the_time_scale():
     listed = subprocess.run(
         [sys.executable, str(CHECK), "--list"], capture_output=True, text=True, check=True
     ).stdout
-    assert (
-        len([line for line in listed.splitlines() if line and not line.startswith("bounds")]) == 16
-    )
+    assert len(
+        [line for line in listed.splitlines() if line and not line.startswith("bounds")]
+    ) == len(battery())
     for name in ("heartbeat", "stall", "handshake-429", "many-assets", "shutdown-sigint"):
         assert name in done.stdout and name in listed
 

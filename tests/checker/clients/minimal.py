@@ -35,6 +35,8 @@ DEFECTS = {
     "one-socket": "puts every asset on one connection",
     "no-resubscribe": "never asks again for an asset whose first book did not come",
     "no-close-on-sigterm": "installs no SIGTERM handler (dies without closing)",
+    "blind-retry-after": "after HTTP 429 waits Retry-After alone, however short (no floor)",
+    "no-429-floor": "after HTTP 429 without Retry-After retries at once",
 }
 
 SCALE = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
@@ -94,7 +96,13 @@ class Channel:
                     if DEFECT == "fatal-429":
                         raise
                     after = exc.response.headers.get("Retry-After", "")
-                    delay = max(RATE_LIMITED, float(after) if after.isdigit() else 0.0)
+                    header = float(after) if after.isdigit() else None
+                    if DEFECT == "blind-retry-after" and header is not None:
+                        delay = header
+                    elif DEFECT == "no-429-floor":
+                        delay = header or 0.0
+                    else:
+                        delay = max(RATE_LIMITED, header or 0.0)
             except (OSError, ConnectionClosed, TimeoutError) as exc:
                 log(f"{self.name}: connection failed: {type(exc).__name__}")
             if stopping.is_set():

@@ -11,11 +11,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["Bounds", "MEANING", "PRODUCTION"]
+__all__ = ["Bounds", "MEANING", "PRODUCTION", "SHORT_RETRY_AFTER"]
 
 # Production figures the bounds start from (seconds unless said otherwise). Sources: the pack's
 # connection-management page and the protocol reference (PING every 10 s; a dead link noticed
 # by a 30 s PONG deadline; a stalled feed by 60 s without data; 429 waits 60 s or Retry-After).
+# The 429 floor is the pack's choice (robust_ws.py: max(backoff, rate_limited_delay, Retry-After));
+# nothing documents one. It is what makes a short or missing Retry-After safe: without a floor,
+# a server that keeps answering 429 with "Retry-After: 1" (or none) gets a tight loop.
 # The stall bound is 2x, not 1.5x: a client may probe one asset first (the pack's MarketFeed
 # resubscribes one and waits its 30 s snapshot deadline before replacing the connection).
 _FIGURES: tuple[tuple[str, float, str], ...] = (
@@ -31,10 +34,11 @@ _FIGURES: tuple[tuple[str, float, str], ...] = (
     ("error_window", 30.0, "handshakes refused with 502/503/504 are watched this long"),
     ("error_max", 15, "handshakes allowed per channel in that window (a count, not scaled)"),
     ("recover", 45.0, "a fault cleared: subscribed again within 1.5x a 30 s backoff cap"),
-    ("rate_limited", 60.0, "the Retry-After sent with 429 (whole seconds, at least 1)"),
+    ("rate_limited", 60.0, "after 429, wait at least this, or Retry-After if longer"),
     ("quiet", 10.0, "bad or big frames: no reconnect, no crash for this long"),
     ("settle", 2.0, "wait after the client is ready before a fault"),
 )
+SHORT_RETRY_AFTER = 1  # whole seconds (RFC 9110 delay-seconds), so it cannot be scaled down
 PRODUCTION: dict[str, float] = {name: value for name, value, _ in _FIGURES}
 MEANING: dict[str, str] = {name: text for name, _, text in _FIGURES}
 
@@ -63,6 +67,10 @@ class Bounds:
     def retry_after(self) -> int:
         """Retry-After (whole seconds) the 429 scenario sends: the production 60 s, scaled."""
         return max(1, math.ceil(self.exact("rate_limited")))
+
+    def rate_limited_floor(self) -> float:
+        """The least wait after a 429 whatever its Retry-After says (none, or shorter)."""
+        return self.exact("rate_limited")
 
     def says(self, name: str, value: float | None = None) -> str:
         """How a bound was derived, for the output: '9.0 s (90 s x 0.1)'."""

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .bounds import SHORT_RETRY_AFTER
 from .harness import Options, Run, fresh_credentials
 from .leaks import find_leaks
 from .output_check import OutputProbe
@@ -339,10 +340,33 @@ async def handshake_5xx(run: Run) -> Verdict:
 
 async def handshake_429(run: Run) -> Verdict:
     """One handshake per channel refused with 429 + Retry-After: waited out, then back."""
+    return await _rate_limited(run, run.bounds.retry_after())
+
+
+async def handshake_429_short(run: Run) -> Verdict:
+    """429 with Retry-After: 1: the floor (60 s x scale) still holds; obeyed blindly, a server
+    that keeps answering 429 so gets a handshake every second."""
+    return await _rate_limited(run, SHORT_RETRY_AFTER)
+
+
+async def handshake_429_bare(run: Run) -> Verdict:
+    """429 without Retry-After: the floor holds; without one a client retries at once."""
+    return await _rate_limited(run, None)
+
+
+async def _rate_limited(run: Run, retry_after: int | None) -> Verdict:
+    """One handshake per channel refused with 429 (with `retry_after`, or no header): the next
+    handshake comes no sooner than max(Retry-After, the floor), and the client comes back."""
     await _settle(run)
-    wait = run.bounds.retry_after()
+    floor = run.bounds.rate_limited_floor()
+    wait = max(floor, retry_after or 0)
+    header = "without Retry-After" if retry_after is None else f"with Retry-After: {retry_after}"
+    if retry_after is None or retry_after < floor:
+        why = f"the floor, {run.bounds.says('rate_limited', floor)}, the pack's choice"
+    else:
+        why = "the Retry-After"
     for channel in run.options.channels:
-        run.mock.faults.reject_handshake(429, times=1, channel=channel, retry_after=wait)
+        run.mock.faults.reject_handshake(429, times=1, channel=channel, retry_after=retry_after)
     since = run.now
     for record in run.open_records():
         run.mock.faults.drop(connection_id=record.id)
@@ -350,7 +374,7 @@ async def handshake_429(run: Run) -> Verdict:
     bound = wait + run.bounds.upper("reconnect")
     took = await _recovered(run, since, bound)
     if not run.alive:
-        return fail(f"after HTTP 429: {_died(run)} (429 must not be fatal)")
+        return fail(f"after HTTP 429 {header}: {_died(run)} (429 must not be fatal)")
     problems, seen = [], []
     for channel in run.options.channels:
         refused = run.handshakes(channel, since, status=429)
@@ -364,8 +388,8 @@ async def handshake_429(run: Run) -> Verdict:
         gap = later[0].at - refused[0].at
         if gap < wait * 0.95:
             problems.append(
-                f"{channel}: retried {gap:.2f} s after a 429 with Retry-After: {wait} "
-                f"(must wait at least {wait} s)"
+                f"{channel}: retried {gap:.2f} s after a 429 {header} "
+                f"(must wait at least {wait:.2f} s: {why})"
             )
         elif channel not in took:
             problems.append(f"{channel}: not subscribed again within {bound:.2f} s")
@@ -373,10 +397,17 @@ async def handshake_429(run: Run) -> Verdict:
             seen.append(f"{channel} retried after {gap:.2f} s")
     if problems:
         return fail("; ".join(problems))
-    return ok(
-        f"429 with Retry-After: {wait} ({run.bounds.says('rate_limited', float(wait))}) "
-        f"waited out: " + ", ".join(seen) + f"; back within {bound:.2f} s"
+    verdict = ok(
+        f"429 {header} waited out ({wait:.2f} s: {why}): "
+        + ", ".join(seen)
+        + f"; back within {bound:.2f} s"
     )
+    if retry_after == SHORT_RETRY_AFTER and floor <= retry_after:
+        verdict.notes.append(
+            f"at --time-scale {run.bounds.scale:g} the floor ({floor:.2f} s) is not above "
+            f"Retry-After: {retry_after}, so obeying it blindly cannot be told apart"
+        )
+    return verdict
 
 
 async def bad_credentials(run: Run) -> Verdict:
@@ -600,6 +631,16 @@ SCENARIOS: dict[str, Scenario] = {
             "handshake-429",
             "429 with Retry-After (60 s x scale): waited, retried, not fatal",
             handshake_429,
+        ),
+        Scenario(
+            "handshake-429-short",
+            "429 with Retry-After: 1: still waits the 60 s x scale floor, then back",
+            handshake_429_short,
+        ),
+        Scenario(
+            "handshake-429-bare",
+            "429 without Retry-After: waits the 60 s x scale floor, then back",
+            handshake_429_bare,
         ),
         Scenario(
             "handshake-5xx",
