@@ -76,6 +76,10 @@ class Connection:
         self.faults = faults
         self.paused = False
         self.oversized_frame: Any = None  # set by the channel: size -> frame text
+        # The user subscription as sent, credentials included: read only by the echo-secrets
+        # test fault, never recorded.
+        self.auth_frame: str | None = None
+        self._recorded_reason: str | None = None
         self._aborted = False
         self._queue: asyncio.Queue[tuple[str, bool]] = asyncio.Queue()
         self._writer = asyncio.create_task(self._write())
@@ -124,10 +128,12 @@ class Connection:
             await self._queue.join()
 
     # ------------------------------------------------------------ closing
-    async def close(self, code: int, reason: str = "") -> None:
-        """Close from the server side with this code and reason."""
+    async def close(self, code: int, reason: str = "", *, recorded: str | None = None) -> None:
+        """Close from the server side with this code and reason (`recorded`: what the record
+        keeps instead of the reason, when that holds a secret)."""
+        self._recorded_reason = recorded
         if self.record.error is None and code != 1000:
-            self.record.error = reason or f"closed with {code}"
+            self.record.error = recorded or reason or f"closed with {code}"
         if self.paused:
             self.abort()
             return
@@ -165,7 +171,7 @@ class Connection:
         record = self.record
         record.closed_at = now
         record.close_code = self.ws.close_code
-        record.close_reason = self.ws.close_reason
+        record.close_reason = self._recorded_reason or self.ws.close_reason
         if self._aborted or (protocol.close_sent is None and protocol.close_rcvd is None):
             record.closed_by = "abort"
         elif protocol.close_rcvd is not None and (

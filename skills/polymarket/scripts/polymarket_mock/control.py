@@ -7,6 +7,15 @@ GET or POST, arguments in the query string, JSON replies:
   hang, malformed, unknown-event or oversized; optional channel, connection_id, asset_id, code,
   reason, status, times, seconds, size, rst, retry_after (reject: a Retry-After header).
   stall and dead-link hold for every matching connection, later ones too, until /_mock/clear.
+  rest-refuse answers the next ``times`` REST reads under ``path`` (default /data/; all if no
+  times) with ``status`` (429 default, 500, 502, 503, 504), with ``retry_after`` seconds as a
+  Retry-After header (``date=1``: as an HTTP-date); rest-hold sends their answers ``seconds``
+  late (none: never, until rest-release, /_mock/clear or the mock stops). state lists every
+  REST request (``rest_requests``: path, loop times, status, signed, fault).
+  echo-secrets (a test fault, not live behaviour) sends each user connection its own credentials
+  back in ``places`` (default subscription,text,close: its first frame, an "INVALID OPERATION:"
+  text frame, a 1008 close reason); echo-secrets-rest refuses the next ``times`` /data/* reads
+  quoting them, ``page`` json (401) or html (502).
 * ``/_mock/clear``: undo every fault.
 * ``/_mock/order?asset_id&side&price&size``, ``/_mock/take?...`` (same), ``/_mock/fok?...``
   (same; a fill-or-kill order: filled in full or killed, replies order_id and trade_id or null),
@@ -25,6 +34,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from .faults import ECHO_PLACES
+
 if TYPE_CHECKING:
     from .server import MockPolymarket
 
@@ -41,6 +52,11 @@ FAULT_KINDS = (
     "malformed",
     "unknown-event",
     "oversized",
+    "rest-refuse",
+    "rest-hold",
+    "rest-release",
+    "echo-secrets",
+    "echo-secrets-rest",
 )
 
 
@@ -119,6 +135,7 @@ class Control:
             "connections": [record.to_json() for record in mock.connections],
             "handshakes": [vars(h) for h in mock.handshakes],
             "faults_fired": list(mock.faults.fired),
+            "rest_requests": [r.to_json() for r in mock.faults.rest.requests],
         }
 
     async def fault(self, query: dict[str, str]) -> None:
@@ -152,5 +169,23 @@ class Control:
             faults.send_unknown_event(**scope)
         elif kind == "oversized":
             faults.send_oversized(_int(query, "size", 2_000_000), **scope)
+        elif kind == "rest-refuse":
+            faults.rest.refuse(
+                _int(query, "status", 429),
+                retry_after=_int(query, "retry_after"),
+                date=query.get("date", "") in ("1", "true"),
+                path=query.get("path", "/data/"),
+                times=times,
+            )
+        elif kind == "rest-hold":
+            seconds = float(query["seconds"]) if "seconds" in query else None
+            faults.rest.hold(seconds, path=query.get("path", "/data/"), times=times)
+        elif kind == "rest-release":
+            faults.rest.release()
+        elif kind == "echo-secrets":
+            places = query.get("places", ",".join(ECHO_PLACES)).split(",")
+            await faults.echo_secrets(tuple(p for p in places if p), **scope)
+        elif kind == "echo-secrets-rest":
+            faults.echo_secrets_rest(query.get("page", "json"), times)
         else:
             raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(FAULT_KINDS)}")

@@ -13,17 +13,33 @@ channel is open at their time, so a client that connects late is not silently sk
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-__all__ = ["Faults", "FaultTarget", "Scope", "HANDSHAKE_STATUSES", "MALFORMED_FRAME"]
+from .rest_faults import RestFaults
+
+__all__ = [
+    "ECHO_PLACES",
+    "Faults",
+    "FaultTarget",
+    "Scope",
+    "HANDSHAKE_STATUSES",
+    "MALFORMED_FRAME",
+    "REST_ECHO_PAGES",
+]
 
 log = logging.getLogger("polymarket_mock")
 HANDSHAKE_STATUSES = (401, 403, 429, 502, 503, 504)
 # Truncated JSON: what a client sees when a frame is cut or corrupted.
 MALFORMED_FRAME = '{"event_type": "book", "asset_id": '
+# echo-secrets (a TEST fault): where a user connection gets its own credentials back, and what a
+# REST read gets. RFC 6455: a close frame's payload is at most 125 bytes, 2 of them the code.
+ECHO_PLACES = ("subscription", "text", "close")
+REST_ECHO_PAGES = ("json", "html")
+CLOSE_REASON_BYTES = 123
 
 
 class FaultTarget(Protocol):
@@ -34,9 +50,10 @@ class FaultTarget(Protocol):
     def pause(self) -> None: ...
     def resume(self) -> None: ...
     def abort(self, rst: bool = False) -> None: ...
-    async def close(self, code: int, reason: str) -> None: ...
+    async def close(self, code: int, reason: str, *, recorded: str | None = None) -> None: ...
     def send_raw(self, text: str) -> None: ...
     def send_oversized(self, size_bytes: int) -> None: ...
+    async def drain(self) -> None: ...
 
 
 @dataclass
@@ -89,8 +106,10 @@ class Faults:
         self._accept_then_close: list[_Counted] = []
         self._rejections: list[_Counted] = []
         self._hangs: list[_Counted] = []
+        self._rest_echoes: list[_Counted] = []
         self._armed: list[_Armed] = []
         self.fired: list[str] = []
+        self.rest = RestFaults(self._fire)  # 429, 5xx, held answers on REST reads
 
     def _fire(self, text: str) -> None:
         self.fired.append(text)
@@ -178,13 +197,55 @@ class Faults:
             self._fire(f"oversized frame ({size_bytes} B) to connection={target.record.id}")
             target.send_oversized(size_bytes)
 
+    async def echo_secrets(self, places=ECHO_PLACES, channel=None, connection_id=None) -> None:
+        """A TEST fault, not live behaviour (no capture shows the server echoing credentials):
+        each matching user connection gets the credentials it authenticated with back, in
+        `places`: "subscription" its own first frame verbatim, "text" an error text frame
+        "INVALID OPERATION: ..." quoting the secret and passphrase, "close" (last) a 1008 close
+        whose reason quotes them, cut to 123 bytes. A client must print none of it."""
+        if not places or set(places) - set(ECHO_PLACES):
+            raise ValueError(f"places must be among {', '.join(ECHO_PLACES)}")
+        for target in self._select(channel, connection_id):
+            frame = getattr(target, "auth_frame", None)
+            if frame is None:
+                continue  # a market connection, or not authenticated: nothing to echo
+            auth = json.loads(frame).get("auth", {})
+            said = f"secret {auth.get('secret')} passphrase {auth.get('passphrase')}"
+            self._fire(f"echo-secrets {','.join(places)} to connection={target.record.id}")
+            if "subscription" in places:
+                target.send_raw(frame)
+            if "text" in places:
+                target.send_raw(f"INVALID OPERATION: {said}")
+            if "close" in places:
+                await target.drain()
+                reason = f"invalid credentials: {said}".encode()[:CLOSE_REASON_BYTES]
+                said = "echo-secrets test fault"  # what the record keeps: no secret
+                await target.close(1008, reason.decode("utf-8", "ignore"), recorded=said)
+
+    def echo_secrets_rest(self, page="json", times=None) -> None:
+        """A TEST fault: the next `times` L2 reads (/data/*; None = all) are refused, quoting the
+        caller's passphrase and secret: "json" a 401 {"error": ...}, "html" a 502 HTML page."""
+        if page not in REST_ECHO_PAGES:
+            raise ValueError(f"page must be one of {', '.join(REST_ECHO_PAGES)}")
+        self._rest_echoes.append(_Counted(None, times, (page,)))
+        self._fire(f"echo-secrets-rest page={page} times={times}")
+
+    def rest_echo(self) -> str | None:
+        """The page ("json" or "html") for the next L2 read, or None (echo_secrets_rest)."""
+        for rule in self._rest_echoes:
+            if (args := rule.take("rest")) is not None:
+                return args[0]
+        return None
+
     def clear(self) -> None:
         """Undo every rule; dead links read and send again."""
         self.stalls.clear()
         self._accept_then_close.clear()
         self._rejections.clear()
         self._hangs.clear()
+        self._rest_echoes.clear()
         self._armed.clear()
+        self.rest.clear()
         if self.dead_links:
             self.dead_links.clear()
             for target in self._targets():

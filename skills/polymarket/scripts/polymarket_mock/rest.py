@@ -35,8 +35,9 @@ from urllib.parse import parse_qs, urlsplit
 from . import messages
 from .accounts import Accounts, Credentials, l2_signature
 from .exchange import Exchange
+from .faults import Faults
 
-__all__ = ["RestApi", "FIRST_CURSOR", "END_CURSOR"]
+__all__ = ["RestApi", "FIRST_CURSOR", "END_CURSOR", "HtmlPage"]
 
 FIRST_CURSOR, END_CURSOR = "MA==", "LTE="
 Reply = tuple[int, Any]
@@ -49,6 +50,10 @@ def _error(status: int, text: str) -> Reply:
     return status, {"error": text}
 
 
+class HtmlPage(str):
+    """A reply body sent as text/html, as a proxy's error page (the echo-secrets test fault)."""
+
+
 class RestApi:
     """Answers REST requests from the exchange state; `clock` gives Unix ms."""
 
@@ -57,6 +62,7 @@ class RestApi:
         self.accounts = accounts
         self.page_size = page_size
         self.clock: Callable[[], int] = lambda: exchange.clock()
+        self.faults: Faults | None = None  # set by the server: the echo-secrets test fault
 
     def handle(self, method: str, target: str, headers: Mapping[str, str]) -> Reply | None:
         """Answer a request, or None when the path is not a REST path of the mock."""
@@ -91,6 +97,9 @@ class RestApi:
             creds = self._l2(method, path, headers)
             if isinstance(creds, tuple):
                 return creds
+            page = self.faults.rest_echo() if self.faults is not None else None
+            if page is not None:
+                return self._echo(page, creds, headers)
             if path == "/data/orders":
                 return self._orders(creds, query)
             if path == "/data/trades":
@@ -141,6 +150,17 @@ class RestApi:
         if not hmac.compare_digest(headers["POLY_SIGNATURE"], expected):
             return _error(401, "Unauthorized/Invalid api key: bad POLY_SIGNATURE")
         return creds
+
+    @staticmethod
+    def _echo(page: str, creds: Credentials, headers: Mapping[str, str]) -> Reply:
+        """A TEST fault (Faults.echo_secrets_rest): a refusal that quotes the credentials."""
+        said = f"passphrase {headers['POLY_PASSPHRASE']} secret {creds.secret}"
+        if page == "json":
+            return _error(401, f"Unauthorized/Invalid api key: {said}")
+        return 502, HtmlPage(
+            "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1>"
+            f"<p>upstream refused the request: {said}</p></body></html>\n"
+        )
 
     # ------------------------------------------------------------ reads
     def _page(self, items: list[dict[str, Any]], query: Mapping[str, str]) -> Reply:

@@ -179,6 +179,12 @@ SCENARIOS: dict[str, Scenario] = {
             each=lambda m, cid: m.faults.send_oversized(2_000_000, connection_id=cid),
         ),
         Scenario(
+            "echo-secrets",
+            "TEST fault, not live: user connections get their credentials back in their own "
+            "subscription, an INVALID OPERATION text and a 1008 close reason",
+            each=lambda m, cid: m.faults.echo_secrets(connection_id=cid),
+        ),
+        Scenario(
             "fok-killed",
             "the default account's FOK buy cannot fill: killed, status CANCELED_order couldn't...",
             _fok_killed,

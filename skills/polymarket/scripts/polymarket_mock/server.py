@@ -28,7 +28,7 @@ from .exchange import Exchange
 from .faults import Faults
 from .market_channel import MarketHub, MarketSession
 from .markets import Market
-from .rest import RestApi
+from .rest import HtmlPage, RestApi
 from .user_channel import UserHub, UserSession
 
 __all__ = ["MockPolymarket", "HARDHAT_TEST_KEY"]
@@ -72,6 +72,7 @@ class MockPolymarket:
         self.market_hub = MarketHub(self.exchange, self.faults)
         self.user_hub = UserHub(self.exchange, self.faults, self.accounts)
         self.rest = RestApi(self.exchange, self.accounts, self.config.page_size)
+        self.rest.faults = self.faults
         self.control = Control(self)
         self._server: Server | None = None
         self._activity: asyncio.Task[None] | None = None
@@ -156,6 +157,7 @@ class MockPolymarket:
 
     async def stop(self) -> None:
         """Close every connection (1001 going away) and stop serving."""
+        self.faults.rest.release()  # a held REST answer would keep its socket open
         if self._activity is not None:
             self._activity.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -213,6 +215,13 @@ class MockPolymarket:
             return None
         if path.startswith("/ws"):
             return conn.respond(404, "Not Found\n")
+        if path.startswith("/_mock/"):
+            return await self._answer(conn, request)
+        return await self.faults.rest.answer(conn, request, path, self._answer)
+
+    async def _answer(self, conn: ServerConnection, request: Request) -> Response:
+        """A control or REST request's JSON answer."""
+        path = urlsplit(request.path).path
         try:
             if path.startswith("/_mock/"):
                 reply = await self.control.handle(request.method, request.path)
@@ -316,8 +325,9 @@ class _MockServerConnection(ServerConnection):
 
 
 def _json_response(conn: ServerConnection, status: int, body: Any) -> Response:
-    response = conn.respond(status, json.dumps(body) + "\n")
+    html = isinstance(body, HtmlPage)  # an error page (a test fault), not JSON
+    response = conn.respond(status, body if html else json.dumps(body) + "\n")
     headers = Headers(response.headers)
     del headers["Content-Type"]
-    headers["Content-Type"] = "application/json"
+    headers["Content-Type"] = "text/html; charset=utf-8" if html else "application/json"
     return Response(response.status_code, response.reason_phrase, headers, response.body)
