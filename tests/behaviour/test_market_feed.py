@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -451,3 +452,203 @@ async def test_an_asset_whose_first_book_never_comes_is_asked_again_though_delta
             await asyncio.sleep(45)
             assert {"operation": "subscribe", "assets_ids": [orphan]} in operations
             assert feed.books[orphan].awaiting_snapshot and feed.books[orphan].dropped_deltas > 0
+
+
+# -- closed or unknown tokens: the server answers their subscription with a bare [] -------------
+# Reference §9.1: "A closed or unknown token is answered with a bare `[]`" (a 2026-10 client's
+# test comment, captures/2026-12 manifest). Which token a `[]` means is not in the frame: the
+# feed attributes it to the oldest request still waiting (see market-channel.md).
+
+
+def _book(asset: str, bid: str = "0.4") -> dict:
+    return {
+        "event_type": "book",
+        "asset_id": asset,
+        "market": "0xm",
+        "timestamp": "1",
+        "bids": [{"price": bid, "size": "10"}],
+        "asks": [{"price": "0.6", "size": "10"}],
+    }
+
+
+def _change(asset: str, n: int) -> dict:
+    entry = {"asset_id": asset, "price": "0.3", "size": str(n + 1), "side": "BUY"}
+    return {
+        "event_type": "price_change",
+        "market": "0xm",
+        "timestamp": str(2 + n),
+        "price_changes": [entry],
+    }
+
+
+class ClosedTokenServer:
+    """A market channel that knows `live` tokens and answers any other with a bare `[]`.
+
+    Live tokens get their book on every subscribe and a delta every second (until `quiet`
+    names them); every frame received and every connection is kept."""
+
+    def __init__(self, live: list[str]) -> None:
+        self.live = live
+        self.quiet: set[str] = set()
+        self.connections = 0
+        self.frames: list[dict] = []
+
+    async def _answer(self, ws, assets: list[str]) -> None:
+        books = [_book(a) for a in assets if a in self.live]
+        if books:
+            await ws.send(json.dumps(books))
+        if len(books) < len(assets):
+            await ws.send("[]")
+
+    async def handler(self, ws) -> None:
+        self.connections += 1
+        first = json.loads(await ws.recv())
+        self.frames.append(first)
+        await self._answer(ws, first["assets_ids"])
+
+        async def deltas() -> None:
+            for n in range(10_000):
+                await asyncio.sleep(1)
+                for asset in self.live:
+                    if asset not in self.quiet:
+                        await ws.send(json.dumps(_change(asset, n)))
+
+        task = asyncio.create_task(deltas())
+        try:
+            async for message in ws:
+                if message == "PING":
+                    await ws.send("PONG")
+                    continue
+                frame = json.loads(message)
+                self.frames.append(frame)
+                if frame.get("operation") == "subscribe":
+                    await self._answer(ws, frame["assets_ids"])
+        finally:
+            task.cancel()
+
+    def asked(self, asset: str) -> int:
+        """Subscribe requests (first frame included) that named `asset`."""
+        return sum(
+            asset in f.get("assets_ids", []) and f.get("operation", "subscribe") == "subscribe"
+            for f in self.frames
+        )
+
+
+@contextlib.asynccontextmanager
+async def closed_token_feed(server: ClosedTokenServer, assets, **options):
+    from websockets.asyncio.server import serve
+
+    async with serve(server.handler, "127.0.0.1", 0, ping_interval=None) as listening:
+        port = listening.sockets[0].getsockname()[1]
+        options.setdefault("connect_kwargs", {"proxy": None})
+        feed = MarketFeed(assets, url=f"ws://127.0.0.1:{port}", **options)
+        async with running(feed):
+            yield feed
+
+
+def _closed_warnings(caplog, asset: str) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and asset in r.getMessage()
+    ]
+
+
+async def test_a_closed_token_in_the_subscription_is_retired_not_treated_as_a_stall(caplog):
+    """[live, closed]: the dump holds the live book, then `[]`. The closed token is retired at
+    once (one WARNING naming it, on_closed told), never probed, never a reconnect; the live
+    book is never reset."""
+    caplog.set_level(logging.INFO)
+    live, closed = "111", "999"
+    server = ClosedTokenServer([live])
+    told: list[tuple[str, str]] = []
+    async with closed_token_feed(
+        server, [live, closed], on_closed=lambda a, why: told.append((a, why))
+    ) as feed:
+        await asyncio.sleep(1)
+        resets = []
+        feed.books[live].reset = lambda: resets.append(1)
+        await asyncio.sleep(900)
+        assert feed.closed_assets() == {closed: told[0][1]}
+        assert feed.silent_assets() == [] and feed.failed_assets() == []
+        assert feed.best(closed) is None and feed.best(live) is not None
+    assert told == [(closed, told[0][1])] and "closed or unknown" in told[0][1]
+    assert len(_closed_warnings(caplog, closed)) == 1
+    assert server.connections == 1 and server.asked(closed) == 1
+    assert feed.connection.stats.stalls == 0 and feed.stats.escalations == 0
+    assert resets == []
+
+
+async def test_a_connection_left_with_only_closed_tokens_never_reconnects(caplog):
+    """Every token closed: no book to probe is no stall; the connection is kept, quiet."""
+    caplog.set_level(logging.INFO)
+    server = ClosedTokenServer([])
+    told: list[str] = []
+    async with closed_token_feed(
+        server, ["998", "999"], on_closed=lambda a, why: told.append(a)
+    ) as feed:
+        await asyncio.sleep(1200)
+        assert sorted(feed.closed_assets()) == ["998", "999"]
+    assert sorted(told) == ["998", "999"]
+    assert server.connections == 1
+    assert feed.connection.stats.stalls == 0 and feed.stats.escalations == 0
+    assert [server.asked(a) for a in ("998", "999")] == [1, 1]
+
+
+async def test_a_probe_answered_with_an_empty_array_closes_that_token_alone(caplog):
+    """A token that closes later: its silence is probed, the answer is `[]`: it alone is
+    retired, the other book is untouched and no connection is replaced."""
+    caplog.set_level(logging.INFO)
+    a, b = "111", "222"
+    server = ClosedTokenServer([a, b])
+    told: list[str] = []
+    async with closed_token_feed(
+        server, [a, b], asset_silence_timeout=60.0, on_closed=lambda x, why: told.append(x)
+    ) as feed:
+        await asyncio.sleep(5)
+        resets = []
+        feed.books[b].reset = lambda: resets.append(1)
+        server.live.remove(a)  # market closed: no more deltas, and `[]` to a subscribe
+        await asyncio.sleep(600)
+        assert list(feed.closed_assets()) == [a]
+    assert told == [a] and len(_closed_warnings(caplog, a)) == 1
+    assert server.connections == 1 and server.asked(a) == 2  # the first frame and one probe
+    assert resets == [] and feed.stats.escalations == 0
+
+
+async def test_an_empty_array_with_no_request_outstanding_closes_nothing(caplog):
+    """A `[]` nobody asked for (every token has its book) retires nothing: one line."""
+    caplog.set_level(logging.INFO)
+    server = ClosedTokenServer(["111"])
+    async with closed_token_feed(server, ["111"]) as feed:
+        await asyncio.sleep(2)
+        assert feed.connection.on_message("[]") is None
+        assert feed.closed_assets() == {} and feed.best("111") is not None
+    lines = [r for r in caplog.records if "[]" in r.getMessage() and r.levelno >= logging.INFO]
+    assert len(lines) == 1
+
+
+async def test_market_resolved_retires_its_tokens(mock_factory, caplog):
+    """custom features: market_resolved names its assets_ids: retired like a `[]` (reason
+    "resolved"), never probed or reconnected for; the other market's books go on."""
+    caplog.set_level(logging.INFO)
+    async with mock_factory(activity_interval=1.0, markets=2) as mock:
+        told: list[tuple[str, str]] = []
+        feed = feed_for(
+            mock,
+            mock.asset_ids,
+            custom_feature_enabled=True,
+            on_closed=lambda a, why: told.append((a, why)),
+        )
+        resolved = mock.markets[0]
+        async with running(feed):
+            await asyncio.sleep(5)
+            mock.exchange.resolve_market(resolved.condition_id)
+            await asyncio.sleep(900)
+            await settled(mock)
+            assert sorted(feed.closed_assets()) == sorted(resolved.token_ids)
+            for asset in mock.markets[1].token_ids:
+                assert feed.best(asset) is not None
+        assert sorted(a for a, _ in told) == sorted(resolved.token_ids)
+        assert all(why == "resolved" for _, why in told)
+        assert len(mock.connections) == 1 and feed.stats.resubscribes == 0
