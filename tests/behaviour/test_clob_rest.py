@@ -348,3 +348,67 @@ async def test_a_gap_is_reported_and_filled_by_the_stdlib_reader(mock_factory, m
     assert tracker.orders[kept].status == "MATCHED" and tracker.orders[gone].status == "CANCELED"
     assert tracker.trades[trade].status == "MINED"
     assert len({c.line for c in changes}) == len(changes)
+
+
+# --- 429 Retry-After, 5xx: what the error tells the caller -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "date", "expected"),
+    [
+        ("7", None, 7.0),
+        (" 12 ", None, 12.0),
+        ("0", None, 0.0),
+        ("Sun, 06 Dec 2026 10:00:30 GMT", "Sun, 06 Dec 2026 10:00:00 GMT", 30.0),
+        ("Sun, 06 Dec 2026 09:59:00 GMT", "Sun, 06 Dec 2026 10:00:00 GMT", 0.0),  # past: now
+        ("Sun, 06 Dec 2026 10:00:05 GMT", None, 5.0),  # no Date header: against `now`
+        ("99999999", None, clob_rest.RETRY_AFTER_MAX),
+        ("Sun, 06 Dec 2099 10:00:00 GMT", None, clob_rest.RETRY_AFTER_MAX),
+        ("", None, None),
+        ("soon", None, None),
+        ("-5", None, None),
+        ("1.5", None, None),  # RFC 9110: delta-seconds is whole digits
+        ("Sun, 06 Dec 2026 10:00:30 GMT", "garbage", 30.0),  # a bad Date: against `now`
+    ],
+)
+def test_retry_after_in_seconds_or_as_an_http_date(value, date, expected):
+    """RFC 9110 10.2.3: delta-seconds or an HTTP-date, the date read against the answer's own
+    Date header (no clock skew) else the local clock; clamped to [0, RETRY_AFTER_MAX]; a value
+    that is neither is None."""
+    now = 1_796_551_200.0  # Sun, 06 Dec 2026 10:00:00 GMT
+    assert clob_rest.retry_after_seconds(value, date=date, now=now) == expected
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "retry_after"),
+    [
+        ({"status": 429, "retry_after": 7}, 429, 7.0),
+        ({"status": 429, "retry_after": 30, "date": True}, 429, 30.0),
+        ({"status": 429}, 429, None),
+        ({"status": 503, "retry_after": 2}, 503, 2.0),
+        ({"status": 500}, 500, None),
+    ],
+)
+def test_a_refused_read_carries_its_status_and_retry_after(
+    threaded_mock, fault, status, retry_after
+):
+    """The mock answers /data/orders 429 or 5xx: ClobRestError has the status and the wait the
+    server asked for (seconds, from either form of the header), and names the wait."""
+    rest = _rest(threaded_mock)
+    rest.server_time()
+    threaded_mock.call(threaded_mock.mock.faults.rest.refuse, times=1, **fault)
+    with pytest.raises(ClobRestError) as caught:
+        rest.open_orders()
+    assert caught.value.status == status
+    assert caught.value.retry_after == retry_after
+    if retry_after is not None:
+        assert f"Retry-After {retry_after:g} s" in str(caught.value)
+    assert rest.open_orders() == []  # nothing held in the reader: the next read goes out
+
+
+def test_no_answer_is_an_error_without_status_or_wait():
+    """A timeout or a refused connection: status None, retry_after None (the caller backs off)."""
+    rest = ClobRest(Credentials("k", SECRET, "p"), HARDHAT_ADDRESS, url="http://127.0.0.1:9")
+    with pytest.raises(ClobRestError) as caught:
+        rest.server_time()
+    assert (caught.value.status, caught.value.retry_after) == (None, None)
