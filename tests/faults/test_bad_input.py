@@ -70,6 +70,10 @@ class Script:
                     await ws.send(json.dumps(event))
 
 
+def _without_key(value: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in value.items() if k != key}
+
+
 def frames(script: Script, name: str) -> list[str]:
     """The bad frame(s) called `name`, built around valid events of `script`'s market."""
     asset = script.assets[0]
@@ -81,9 +85,24 @@ def frames(script: Script, name: str) -> list[str]:
         bad = dict(change, price_changes=[{**entry, "asset_id": asset, "size": "5", **fields}])
         return json.dumps(bad)
 
+    def without(field: str) -> str:
+        bad = _without_key({**entry, "asset_id": asset, "size": "5"}, field)
+        return json.dumps(dict(change, price_changes=[bad]))
+
     book = script.exchange.snapshot(asset)
     other_book = script.exchange.snapshot(script.assets[1])
     return {
+        # JSON that is not an event, an object without event_type, entries missing a field:
+        # shapes an independent harness sent (issue 16, part 3)
+        "JSON null": ["null"],
+        "JSON number": ["42"],
+        "empty array, nothing asked": ["[]"],
+        "non-objects in an array": ['[1, "x", null]'],
+        "object without event_type": [json.dumps(_without_key(book, "event_type"))],
+        "entry without price": [without("price")],
+        "entry without size": [without("size")],
+        "entry without side": [without("side")],
+        "array mixing junk with valid events": [json.dumps([None, book, 42, other_book, "x"])],
         "not JSON": ['{"event_type": "book", "asset_id": '],
         "unknown event_type": [json.dumps({"event_type": "mock_unknown", "asset_id": asset})],
         "event_type of the wrong type": [json.dumps({"event_type": 5, "asset_id": asset})],
@@ -132,6 +151,15 @@ BAD_INPUT = [
         "float literal overflowing to infinity",
         "integer literal of 5000 digits",
         "array mixing event types, one bad",
+        "JSON null",
+        "JSON number",
+        "empty array, nothing asked",
+        "non-objects in an array",
+        "object without event_type",
+        "entry without price",
+        "entry without size",
+        "entry without side",
+        "array mixing junk with valid events",
     )
 ]
 
