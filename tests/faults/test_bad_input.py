@@ -212,3 +212,33 @@ async def test_bad_market_input_costs_one_line_and_nothing_else(caplog, name):
         book = feed.books[asset]
         assert not book.awaiting_snapshot
         assert book.compute_hash(expected["timestamp"]) == expected["hash"], asset[:12]
+
+
+# The user channel's router meets the same shapes (issue 16 part 3); `[]` is silent there (no
+# closed-token answer is known on /ws/user).
+USER_SHAPES = {
+    "JSON null": ("null", 1),
+    "JSON number": ("42", 1),
+    "empty array": ("[]", 0),
+    "non-objects in an array": ('[1, "x", null]', 1),
+    "object without event_type": ('{"id": "0xorder", "type": "PLACEMENT"}', 1),
+    "junk around a valid order": ("[null, ORDER, 42]", 1),
+}
+
+
+@pytest.mark.parametrize("name", list(USER_SHAPES))
+def test_bad_user_input_costs_one_line_and_valid_events_still_count(caplog, name):
+    from user_events import UserEventRouter
+
+    from tests.behaviour.samples import order_event
+
+    frame, lines = USER_SHAPES[name]
+    orders: list[str] = []
+    router = UserEventRouter(on_order=lambda order: orders.append(order.id))
+    with caplog.at_level(logging.WARNING):
+        router.handle_message(frame.replace("ORDER", json.dumps(order_event(id="0xinside"))))
+        router.handle_message(json.dumps(order_event(id="0xafter")))
+    assert len(warnings(caplog)) == lines, [r.getMessage() for r in warnings(caplog)]
+    assert all(r.exc_info is None for r in warnings(caplog))
+    expected = ["0xinside", "0xafter"] if "ORDER" in frame else ["0xafter"]
+    assert orders == expected
