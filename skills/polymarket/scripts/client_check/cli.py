@@ -6,12 +6,13 @@ import argparse
 import asyncio
 import shlex
 import sys
+import time
 from pathlib import Path
 
 from .bounds import MEANING, PRODUCTION, Bounds
 from .harness import ENV_FIELDS, Options
 from .report import line, summary, write_json
-from .scenarios import SCENARIOS, run_scenario
+from .scenarios import SCENARIOS, Verdict, run_scenario
 
 __all__ = ["main", "build_parser"]
 
@@ -54,10 +55,13 @@ environment given to the client (--env-name FIELD=NAME to rename, FIELD= to leav
 
 scenarios (--only / --skip take comma-separated names):
 """
-    + "\n".join(f"  {s.name:<18} {s.summary}" for s in SCENARIOS.values())
+    + "\n".join(f"  {s.name:<20} {s.summary}" for s in SCENARIOS.values())
     + """
 
   A scenario needing a channel your client does not speak (--channels) is SKIPped.
+  --jobs N runs N scenarios at once, each against its own mock on its own port, so N copies
+  of your client run at once: a client that binds a fixed port or shares a file cannot. The
+  lines still come in the order above; bounds are the same (on a busy machine use fewer jobs).
   shutdown judges 1000 closes and exit 0; the other scenarios send SIGTERM at their end and
   kill a client still running --exit-within seconds later (noted, not judged).
 
@@ -160,6 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["pack-jsonl"],
         help="also check the client's JSON lines (the quickstart's shapes) against the mock",
     )
+    add(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run N scenarios at once, each with its own mock on its own port (default 1)",
+    )
     add("--json", type=Path, metavar="FILE", help="write the full report as JSON to FILE")
     add("--cwd", help="working directory of the client")
     add("--verbose", action="store_true", help="show the mock's log")
@@ -184,7 +195,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(str(exc))
     if args.list:
         for s in SCENARIOS.values():
-            print(f"{s.name:<18} {s.summary}")
+            print(f"{s.name:<20} {s.summary}")
         print(
             f"bounds at --time-scale {bounds.scale:g}: "
             + ", ".join(
@@ -202,6 +213,8 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return 0
     if not command:
         parser.error("give the client's command after --")
+    if args.jobs < 1:
+        parser.error("--jobs takes a whole number >= 1")
     channels = tuple(c.strip() for c in args.channels.split(",") if c.strip())
     if not channels or any(c not in ("market", "user") for c in channels):
         parser.error("--channels takes market, user or market,user")
@@ -230,18 +243,40 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         f"channels {', '.join(channels)}; {len(chosen)} scenario(s)"
     )
     sys.stdout.flush()
-    results = asyncio.run(_run_all(options, chosen))
-    summary(results, sys.stdout)
+    started = time.monotonic()
+    results = asyncio.run(_run_all(options, chosen, args.jobs))
+    wall = time.monotonic() - started
+    summary(results, sys.stdout, wall)
     if args.json:
-        write_json(args.json, command, bounds, results, {"channels": list(channels)})
+        extra = {"channels": list(channels), "jobs": args.jobs, "wall_seconds": round(wall, 3)}
+        write_json(args.json, command, bounds, results, extra)
         print(f"report: {args.json}")
     return 1 if any(v.status == "FAIL" for v in results.values()) else 0
 
 
-async def _run_all(options: Options, chosen: list[str]) -> dict:
-    results = {}
-    for name in chosen:
-        verdict = await run_scenario(options, SCENARIOS[name])
+async def _run_all(options: Options, chosen: list[str], jobs: int = 1) -> dict:
+    """Run `chosen`, at most `jobs` at once (each Run has its own mock: no port or record is
+    shared). Lines come in the battery's order, each as soon as every scenario before it has
+    finished; with jobs > 1 a progress line goes to stderr as each one finishes."""
+    results: dict[str, Verdict] = {}
+    width = max(18, *(len(name) for name in chosen))
+    slots = asyncio.Semaphore(jobs)
+    shown = 0
+
+    async def one(name: str) -> None:
+        nonlocal shown
+        async with slots:
+            verdict = await run_scenario(options, SCENARIOS[name])
         results[name] = verdict
-        print(line(name, verdict), flush=True)
-    return results
+        if jobs > 1:
+            print(
+                f"[{len(results)}/{len(chosen)}] finished {name}: {verdict.status}",
+                file=sys.stderr,
+                flush=True,
+            )
+        while shown < len(chosen) and chosen[shown] in results:
+            print(line(chosen[shown], results[chosen[shown]], width), flush=True)
+            shown += 1
+
+    await asyncio.gather(*(one(name) for name in chosen))
+    return {name: results[name] for name in chosen}

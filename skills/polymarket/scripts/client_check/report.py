@@ -12,21 +12,25 @@ from .scenarios import Verdict
 __all__ = ["line", "summary", "write_json"]
 
 
-def line(name: str, verdict: Verdict) -> str:
-    """'PASS  drop  (2.1 s)  after an abrupt drop ...' plus notes."""
-    text = f"{verdict.status:<4}  {name:<18} ({verdict.seconds:5.1f} s)  {verdict.reason}"
+def line(name: str, verdict: Verdict, width: int = 18) -> str:
+    """'PASS  drop  (2.1 s)  after an abrupt drop ...' plus notes; names padded to `width`."""
+    text = f"{verdict.status:<4}  {name:<{width}} ({verdict.seconds:5.1f} s)  {verdict.reason}"
     for note in verdict.notes:
-        text += f"\n      {'':<18}          note: {note}"
+        text += f"\n      {'':<{width}}          note: {note}"
     return text
 
 
-def summary(results: dict[str, Verdict], out: TextIO) -> None:
+def summary(results: dict[str, Verdict], out: TextIO, wall: float | None = None) -> None:
+    """Counts, time (the wall time too when scenarios ran in parallel) and what failed."""
     counts = {s: sum(v.status == s for v in results.values()) for s in ("PASS", "FAIL", "SKIP")}
     total = sum(v.seconds for v in results.values())
+    took = f"in {total:.1f} s"
+    if wall is not None and wall < total * 0.95:
+        took = f"in {wall:.1f} s ({total:.1f} s of scenarios in parallel)"
     failed = [name for name, v in results.items() if v.status == "FAIL"]
     print(
         f"summary: {counts['PASS']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped "
-        f"in {total:.1f} s" + (f"; failed: {', '.join(failed)}" if failed else ""),
+        f"{took}" + (f"; failed: {', '.join(failed)}" if failed else ""),
         file=out,
     )
 
