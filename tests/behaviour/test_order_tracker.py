@@ -736,7 +736,8 @@ async def test_rest_is_read_again_on_a_timer_while_connected_and_while_down(to_t
 
 @pytest.mark.looptime
 async def test_timed_reads_off_and_a_failed_timed_read_retried(to_thread_in_loop):
-    """None turns the timers off; a timed read that fails is retried after retry_delay."""
+    """None turns the timers off; a timed read that fails is retried with backoff from
+    retry_delay."""
     loop = asyncio.get_running_loop()
     t0 = loop.time()
     reader = ClockedReader()
@@ -761,13 +762,14 @@ async def test_timed_reads_off_and_a_failed_timed_read_retried(to_thread_in_loop
         resync_interval=100,
         offline_interval=None,
         retry_delay=7,
+        rng=lambda: 1.0,  # full jitter at its ceiling: 7, then 14
     )
     session = asyncio.create_task(_session(sync, 200))
     await asyncio.sleep(1)
     reader.failures, reader.calls = 2, 0  # the next two reads fail
     await session
     await sync.close()
-    assert [round(t - t0) for t in reader.read_at] == [0, 100, 107, 114]
+    assert [round(t - t0) for t in reader.read_at] == [0, 100, 107, 121]
     assert (sync.syncs, sync.failures) == (2, 2)
 
 
