@@ -5,6 +5,7 @@ import json
 import pytest
 
 from tests.mock._support import (
+    expect_silence,
     market_socket,
     next_events,
     no_mock_errors,  # noqa: F401  (a fixture, used via usefixtures)
@@ -176,3 +177,81 @@ async def test_resubscribing_an_asset_toggles_custom_features(mock_factory):
             event = await wait_for_event(ws, lambda e: e["event_type"] == "best_bid_ask")
             assert event["asset_id"] == asset
             assert mock.connections[-1].closed_at is None
+
+
+# -- live text replies and dump shapes of reference §9.1 (captures/2026-12) --------------------
+UNKNOWN = "1" * 77  # a token id no market has
+
+
+async def test_a_one_token_subscription_gets_its_dump_as_a_one_element_array(mock_factory):
+    """Live, a one-asset subscription got `[{book}]`, not a bare object (§9.1: captures of
+    2026-05 and 2026-08)."""
+    async with mock_factory(activity_interval=None) as mock:
+        async with market_socket(mock, [mock.asset_ids[0]]) as ws:
+            value = json.loads(await ws.recv())
+            assert isinstance(value, list) and len(value) == 1
+            assert value[0]["asset_id"] == mock.asset_ids[0]
+
+
+async def test_an_unknown_token_in_the_first_frame_is_answered_with_a_bare_array(mock_factory):
+    """A closed or unknown token gets a bare `[]` (§9.1, a 2026-10 client's test comment); the
+    known token's dump comes first (the order is the mock's choice, inference)."""
+    async with mock_factory(activity_interval=None) as mock:
+        known = mock.asset_ids[0]
+        async with market_socket(mock, [known, UNKNOWN]) as ws:
+            dump = json.loads(await ws.recv())
+            assert [book["asset_id"] for book in dump] == [known]
+            assert await ws.recv() == "[]"
+            assert await expect_silence(ws, 2) == []
+            assert mock.connections[-1].closed_at is None
+
+
+async def test_a_dynamic_subscribe_of_an_unknown_token_is_answered_with_a_bare_array(mock_factory):
+    async with mock_factory(activity_interval=None) as mock:
+        async with market_socket(mock, [mock.asset_ids[0]]) as ws:
+            await next_events(ws)
+            await ws.send(json.dumps({"operation": "subscribe", "assets_ids": [UNKNOWN]}))
+            assert await ws.recv() == "[]"
+
+
+async def test_a_token_of_a_resolved_market_is_answered_with_a_bare_array(mock_factory):
+    """A resolved market's tokens are closed: a subscribe (first frame or later) gets `[]`."""
+    async with mock_factory(activity_interval=None) as mock:
+        market = mock.markets[0]
+        mock.exchange.resolve_market(market.condition_id)
+        async with market_socket(mock, list(market.token_ids)) as ws:
+            assert await ws.recv() == "[]"
+            await ws.send(
+                json.dumps({"operation": "unsubscribe", "assets_ids": [market.token_ids[0]]})
+            )
+            await ws.send(
+                json.dumps({"operation": "subscribe", "assets_ids": [market.token_ids[0]]})
+            )
+            assert await ws.recv() == "[]"
+
+
+async def test_a_second_initial_subscription_gets_invalid_operation_and_stays_open(mock_factory):
+    """Live answers a second initial subscription on the same socket with the text
+    `INVALID OPERATION` (nautilus_trader PR #3717, §9.1). Whether it also closes is not known:
+    by default the mock keeps the socket (and adds nothing)."""
+    async with mock_factory(activity_interval=None) as mock:
+        first, second = mock.asset_ids[:2]
+        async with market_socket(mock, [first]) as ws:
+            await next_events(ws)
+            await ws.send(json.dumps({"assets_ids": [second], "type": "market"}))
+            assert await ws.recv() == "INVALID OPERATION"
+            await ws.send("PING")
+            assert await ws.recv() == "PONG"
+            assert mock.connections[-1].assets == {first}
+            assert mock.connections[-1].closed_at is None
+
+
+async def test_invalid_operation_can_also_close_the_socket(mock_factory):
+    """--close-on-invalid-operation: the text, then 1008 (the only close code seen live)."""
+    async with mock_factory(activity_interval=None, close_on_invalid_operation=True) as mock:
+        async with market_socket(mock, [mock.asset_ids[0]]) as ws:
+            await next_events(ws)
+            await ws.send(json.dumps({"assets_ids": [mock.asset_ids[1]], "type": "market"}))
+            frames, closed = await read_until_closed(ws)
+            assert frames == ["INVALID OPERATION"]
+            assert closed.rcvd.code == 1008

@@ -251,6 +251,10 @@ VALID = {
     "batch_of_events": [BOOK_CAPTURED, PRICE_CHANGE, LAST_TRADE_PRICE],  # §1.4 arrays
     "ping": "PING",
     "pong": "PONG",
+    # §9.1: live text reply to a second initial subscription (nautilus_trader PR #3717), and
+    # the bare array a closed or unknown token gets (a 2026-10 client's test comment)
+    "invalid_operation": "INVALID OPERATION",
+    "closed_token_answer": [],
 }
 
 

@@ -71,7 +71,8 @@ def test_stall_scenario_keeps_pong_and_ctrl_c_exits_zero():
         async def client() -> list[str]:
             async with connect(url + "/ws/market", proxy=None) as ws:
                 await ws.send(json.dumps({"assets_ids": [asset], "type": "market"}))
-                assert json.loads(await ws.recv())["event_type"] == "book"
+                # a one-token dump is a one-element array, as live (reference §9.1)
+                assert json.loads(await ws.recv())[0]["event_type"] == "book"
                 await asyncio.sleep(1.0)  # real time: the stall fires at 0.5 s
                 while True:  # drain what was sent before the stall
                     try:

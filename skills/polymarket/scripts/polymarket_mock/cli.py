@@ -158,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
         '"0" for no bid and "1" for no ask, as the docs example (no capture settles which)',
     )
     add(
+        "--close-on-invalid-operation",
+        action="store_true",
+        help="after the text INVALID OPERATION (the live answer to a second initial "
+        "subscription on a market socket) also close it with 1008 (default: keep it open; "
+        "whether live closes is not known)",
+    )
+    add(
         "--env-file",
         metavar="FILE",
         help="write every variable a client needs, the account's secret and passphrase included, "
@@ -221,6 +228,7 @@ async def serve(args: argparse.Namespace) -> None:
         created_at_ms=args.created_at_ms,
         batch_best_prices=args.batch_best_prices,
         empty_side=args.empty_side,
+        close_on_invalid_operation=args.close_on_invalid_operation,
         credentials=credentials,
     )
     stop = asyncio.Event()

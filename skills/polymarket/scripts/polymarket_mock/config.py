@@ -24,7 +24,8 @@ class MockConfig:
     activity_interval: float | None = 1.0
     """Seconds between generated book changes per subscribed market; None = quiet."""
     dump_as_array: bool = True
-    """Initial dump for several assets as ONE JSON array frame (else one frame per book)."""
+    """The books sent on subscribe as ONE JSON array frame, even for one asset, as live
+    (reference §9.1); else one frame per book."""
     subscribe_timeout: float | None = 30.0
     """Close a connection that sends no valid subscription in time (None = never)."""
     early_ping: str = "close"
@@ -56,6 +57,10 @@ class MockConfig:
     """price_change best price of an empty side: "empty" = "" (ts-sdk bindings); "bound" = "0"
     for no bid and "1" for no ask, as Polymarket's docs price_change example shows. No capture
     settles which the live service sends today."""
+    close_on_invalid_operation: bool = False
+    """A second initial subscription on a market socket gets the text ``INVALID OPERATION``, as
+    live (nautilus_trader PR #3717); whether live then also closes is not known. False = the
+    socket stays open; True = it is then closed with 1008 (the only close code seen live)."""
     close_timeout: float = 2.0
     """Seconds the mock waits for the client's close frame after sending its own."""
     page_size: int = 100

@@ -3,14 +3,18 @@
 First frame: ``{"assets_ids": [...], "type": "market"}`` (missing type, ``markets: []``,
 ``operation: "subscribe"``, ``initial_dump``, ``level`` and ``custom_feature_enabled``
 tolerated). Then a `book` per known asset unless ``initial_dump`` is false, as one JSON array
-when there are several and ``dump_as_array``. Later ``{"operation": "subscribe"|"unsubscribe",
-"assets_ids": [...]}`` at any time; newly subscribed assets get their `book`.
+(even for one asset, as live) with ``dump_as_array``. Later ``{"operation": "subscribe"|
+"unsubscribe", "assets_ids": [...]}`` at any time; newly subscribed assets get their `book`. A
+closed (resolved) or unknown token is answered with a bare ``[]``, and a second first-style frame
+with the text ``INVALID OPERATION`` (both live, reference §9.1).
 `best_bid_ask`, `new_market` and `market_resolved` reach only connections with
 ``custom_feature_enabled``. A price_change reaches a connection with only its own assets' entries.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from typing import Any
 
@@ -19,7 +23,7 @@ from .config import MockConfig
 from .connection import Connection
 from .exchange import Exchange
 from .faults import Faults
-from .session import ChannelSession
+from .session import INVALID_PAYLOAD, POLICY_VIOLATION, ChannelSession
 
 __all__ = ["MarketHub", "MarketSession", "CUSTOM_EVENTS"]
 
@@ -47,6 +51,8 @@ class MarketSession(ChannelSession):
         self._add(request.assets_ids, request.initial_dump)
 
     def operate(self, text: str) -> None:
+        if self._second_subscription(text):
+            return
         request = messages.parse_market_frame(text, first=False)
         if request.custom_feature_enabled is not None:
             self.record.custom_feature_enabled = request.custom_feature_enabled
@@ -58,24 +64,65 @@ class MarketSession(ChannelSession):
         else:
             self.record.assets.difference_update(request.assets_ids)
 
+    def _second_subscription(self, text: str) -> bool:
+        """A later frame shaped like the first (no ``operation``): live answers the text
+        ``INVALID OPERATION`` (nautilus_trader PR #3717, reference §9.1) and the frame subscribes
+        nothing. Whether live also closes the socket is not known: it stays open unless
+        ``config.close_on_invalid_operation``."""
+        try:
+            value = json.loads(text)
+        except (ValueError, TypeError):
+            return False
+        if not isinstance(value, dict) or "operation" in value:
+            return False
+        try:
+            messages.parse_market_frame(text, first=True)
+        except messages.InvalidFrame:
+            return False  # not a subscription at all: refused like any bad frame
+        log.info("#%d market: second initial subscription: INVALID OPERATION", self.record.id)
+        self.conn.send(messages.INVALID_OPERATION, data=False)
+        if self.config.close_on_invalid_operation:
+            self.record.error = "second initial subscription (INVALID OPERATION)"
+            self._timers.append(asyncio.create_task(self._close_after_text()))
+        return True
+
+    async def _close_after_text(self) -> None:
+        await self.conn.drain()  # the text goes out before the close frame
+        await self.conn.close(POLICY_VIOLATION, INVALID_PAYLOAD)
+
     def _add(self, assets_ids: list[str], initial_dump: bool) -> None:
         # Already-subscribed assets get no second book (the real server rejects duplicates in
-        # an undocumented way); unknown ids are kept but never produce data.
+        # an undocumented way); closed or unknown ids are kept but never produce data.
         new = [a for a in dict.fromkeys(assets_ids) if a not in self.record.assets]
         self.record.assets.update(new)
-        unknown = [a for a in new if a not in self.hub.exchange.books]
-        if unknown:
-            log.info("#%d market: %d unknown asset ids ignored", self.record.id, len(unknown))
+        closed = [a for a in new if not self._open(a)]
         if initial_dump:
             ts = self.hub.exchange.clock()
-            books = [self.hub.exchange.snapshot(a, ts) for a in new if a not in unknown]
+            books = [self.hub.exchange.snapshot(a, ts) for a in new if a not in closed]
             self._send_books(books)
+        if closed:
+            self._send_closed(closed)
+
+    def _open(self, asset: str) -> bool:
+        """A token of a market that trades: known, and its market not resolved."""
+        exchange = self.hub.exchange
+        return asset in exchange.books and not exchange.market_of(asset).resolved
+
+    def _send_closed(self, closed: list[str]) -> None:
+        # "A closed or unknown token gets a bare []" (reference §9.1; captures/2026-12 manifest,
+        # unid_rs_live_initial_books_new_market_2026-10). One `[]` per request, after the books
+        # of the known ones: live order and count for a mixed request are not known (inference).
+        log.info("#%d market: %d closed or unknown asset ids: []", self.record.id, len(closed))
+        stalled = self.hub.faults.stalled_assets(self.record)
+        if stalled is not None and (not stalled or set(closed) <= stalled):
+            return  # a stall withholds every answer
+        self.conn.send([])
 
     def _send_books(self, books: list[dict[str, Any]]) -> None:
         stalled = self.hub.faults.stalled_assets(self.record)
         if stalled is not None:
             books = [b for b in books if stalled and b["asset_id"] not in stalled]
-        if len(books) > 1 and self.config.dump_as_array:
+        if books and self.config.dump_as_array:  # live: an array even for one book (§9.1)
             self.conn.send(books)
         else:
             for book in books:

@@ -19,6 +19,7 @@ from .schemas import SCHEMAS, detect_schema, validate
 __all__ = [
     "PING",
     "PONG",
+    "INVALID_OPERATION",
     "SCHEMAS",
     "InvalidFrame",
     "MarketRequest",
@@ -51,6 +52,8 @@ __all__ = [
 
 PING = "PING"
 PONG = "PONG"
+# Live text reply to a second initial subscription on a market socket (reference §9.1).
+INVALID_OPERATION = "INVALID OPERATION"
 Number = Decimal | str | int
 
 

@@ -367,6 +367,11 @@ _EVENT_TYPES = {
 }
 
 
+# Text frames: the heartbeat both ways, and the live reply to a second initial subscription on a
+# market socket (nautilus_trader PR #3717, reference §9.1).
+_TEXT_FRAMES = ("PING", "PONG", "INVALID OPERATION")
+
+
 def detect_schema(value: Any) -> str | None:
     """Name the schema a client or server frame claims to be, or None if it claims none."""
     if not isinstance(value, dict):
@@ -400,15 +405,14 @@ def _check_book_order(value: dict[str, Any]) -> list[str]:
 def validate(value: Any, schema: str | None = None) -> list[str]:
     """Return why `value` is not a valid frame ([] when it is); `schema` forces a schema.
 
-    Without `schema`: the text frames "PING"/"PONG", a JSON array of server events, or an object
-    recognised by its fields (subscription, operation, or an event by its `event_type`).
+    Without `schema`: the text frames "PING"/"PONG"/"INVALID OPERATION", a JSON array of server
+    events (a bare `[]` too: the answer for a closed or unknown token, reference §9.1), or an
+    object recognised by its fields (subscription, operation, or an event by its `event_type`).
     """
     if schema is None:
         if isinstance(value, str):
-            return [] if value in ("PING", "PONG") else [f"unknown text frame {value[:40]!r}"]
+            return [] if value in _TEXT_FRAMES else [f"unknown text frame {value[:40]!r}"]
         if isinstance(value, list):
-            if not value:
-                return ["an array frame must hold at least one event"]
             return [f"[{i}] {e}" for i, item in enumerate(value) for e in validate(item)]
         schema = detect_schema(value)
         if schema is None:
