@@ -154,12 +154,14 @@ class RestApi:
     @staticmethod
     def _echo(page: str, creds: Credentials, headers: Mapping[str, str]) -> Reply:
         """A TEST fault (Faults.echo_secrets_rest): a refusal that quotes the credentials."""
-        said = f"passphrase {headers['POLY_PASSPHRASE']} secret {creds.secret}"
+        passphrase = headers["POLY_PASSPHRASE"]
         if page == "json":
+            said = f"passphrase {passphrase} secret {creds.secret}"
             return _error(401, f"Unauthorized/Invalid api key: {said}")
+        cut = f"POLY_PASSPHRASE {passphrase[:24]}... (secret {creds.secret[:24]}...)"  # pieces
         return 502, HtmlPage(
             "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1>"
-            f"<p>upstream refused the request: {said}</p></body></html>\n"
+            f"<p>upstream refused the request: {cut}</p></body></html>\n"
         )
 
     # ------------------------------------------------------------ reads
@@ -199,7 +201,7 @@ class RestApi:
     def _trades(self, creds: Credentials, query: Mapping[str, str]) -> Reply:
         after, before = query.get("after"), query.get("before")
         trades = [
-            dict(trade)
+            messages.rest_trade_row(trade)
             for trade_id, trade in self.exchange.trades.items()
             if creds.api_key in self.exchange.trade_owners[trade_id]
             and self._matches(trade, query)
