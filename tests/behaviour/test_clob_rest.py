@@ -412,3 +412,32 @@ def test_no_answer_is_an_error_without_status_or_wait():
     with pytest.raises(ClobRestError) as caught:
         rest.server_time()
     assert (caught.value.status, caught.value.retry_after) == (None, None)
+
+
+async def test_account_sync_on_the_stdlib_reader_waits_what_the_mock_asked(threaded_mock):
+    """End to end, judged from the mock's own request records (its loop clock): after a 429
+    with Retry-After: 2 no signed read arrives for 2 s, although retry_delay is 0.1 s; three
+    503s in a row are retried 0.1, 0.2, 0.4 s apart (full jitter at its ceiling)."""
+    mock, rest_faults = threaded_mock.mock, threaded_mock.mock.faults.rest
+    threaded_mock.call(rest_faults.refuse, 429, retry_after=2, times=1)
+    sync = AccountSync(
+        _rest(threaded_mock),
+        OrderTracker(owner=mock.credentials.api_key),
+        on_change=lambda change: None,
+        retry_delay=0.1,
+        rng=lambda: 1.0,
+    )
+    sync.schedule()
+    await asyncio.wait_for(sync.wait(), 10)
+    reads = threaded_mock.call(rest_faults.signed_reads)
+    assert [r.status for r in reads[:2]] == [429, 200]
+    assert reads[1].at - reads[0].answered_at >= 2.0
+    threaded_mock.call(rest_faults.refuse, 503, times=3)
+    since = threaded_mock.call(lambda: mock._loop.time())
+    sync.schedule()
+    await asyncio.wait_for(sync.wait(), 10)
+    await sync.close()
+    reads = threaded_mock.call(rest_faults.signed_reads, since)
+    assert [r.status for r in reads[:4]] == [503, 503, 503, 200]
+    gaps = [b.at - a.answered_at for a, b in zip(reads, reads[1:4], strict=False)]
+    assert all(g >= w for g, w in zip(gaps, (0.1, 0.2, 0.4), strict=True)), gaps
