@@ -175,6 +175,119 @@ def test_parallel_scenarios_share_nothing_and_report_in_the_battery_order(tmp_pa
     assert took < sum(s["seconds"] for s in data["scenarios"])
 
 
+@pytest.mark.parametrize(
+    ("adapter", "words"),
+    [
+        ("custom_lines_adapter.py", "(4 books, 1 order (filled 4 while a user connection was down"),
+        ("custom_lines_best_adapter.py", "(4 books, no order: the client reported none)"),
+    ],
+)
+def test_a_client_printing_its_own_lines_is_checked_through_its_adapter(
+    tmp_path, front_door, adapter, words
+):
+    """custom_lines.py prints CSV, not the pack's JSON: its adapter maps the lines to facts
+    (levels, or best prices only) and its last word on every book and the order is judged."""
+    client = [sys.executable, str(CLIENTS / "custom_lines.py"), front_door[2], SCALE]
+    options = ("--only", "drop,malformed", "--jobs", "2", "--output-adapter")
+    code, report, out = check(tmp_path, client, *options, str(CLIENTS / adapter))
+    assert verdicts(report) == {"drop": "PASS", "malformed": "PASS"}, out
+    notes = report["scenarios"][0]["notes"]
+    assert any("output: the last lines equal the mock's " + words in n for n in notes), notes
+    assert code == 0
+
+
+def test_a_client_whose_book_goes_wrong_after_a_gap_fails_through_its_adapter(tmp_path, front_door):
+    """keeps-old-book: after a gap custom_lines.py prints the levels from before it."""
+    client = [sys.executable, str(CLIENTS / "custom_lines.py"), front_door[2], SCALE]
+    adapter = str(CLIENTS / "custom_lines_adapter.py")
+    options = ("--only", "drop,malformed", "--jobs", "2", "--output-adapter", adapter)
+    code, report, out = check(tmp_path, [*client, "keeps-old-book"], *options)
+    assert verdicts(report) == {"drop": "FAIL", "malformed": "PASS"}, out
+    reason = report["scenarios"][0]["reason"]
+    assert (
+        "output (custom_lines_adapter.py): " in reason and "differ from the mock's book" in reason
+    )
+    assert code == 1
+
+
+def test_an_adapter_that_raises_loses_no_verdict_and_says_what_to_fix(tmp_path, front_door):
+    adapter = tmp_path / "my_adapter.py"
+    adapter.write_text("def parse_line(line):\n    return int(line.split(',')[3])\n")
+    client = [sys.executable, str(CLIENTS / "custom_lines.py"), front_door[2], SCALE]
+    options = ("--only", "drop,malformed", "--jobs", "2", "--output-adapter", str(adapter))
+    code, report, out = check(tmp_path, client, *options)
+    assert verdicts(report) == {"drop": "PASS", "malformed": "PASS"}, out
+    for scenario in report["scenarios"]:
+        assert scenario["output_error"].startswith("my_adapter.py: parse_line raised ")
+        assert (
+            "on stdout line 1; return None for lines that are not facts"
+            in (scenario["output_error"])
+        )
+    assert "output not checked (fix the adapter): drop, malformed" in out
+    assert code == 2
+
+
+def test_an_adapter_that_cannot_be_used_is_named_with_the_fix(tmp_path):
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        from client_check.adapter import AdapterError, load_adapter
+    finally:
+        sys.path.remove(str(SCRIPTS))
+    cases = {
+        "missing.py": (None, "no such file"),
+        "broken.py": ("def parse_line(line:\n", "raised SyntaxError"),
+        "failing.py": ("x = 1\nimport no_such_module_here\n", "ModuleNotFoundError"),
+        "nothing.py": ("def parse(line):\n    return None\n", "defines no function parse_line"),
+    }
+    for name, (text, words) in cases.items():
+        if text is not None:
+            (tmp_path / name).write_text(text)
+        with pytest.raises(AdapterError) as caught:
+            load_adapter(tmp_path / name)
+        assert name in str(caught.value) and words in str(caught.value), caught.value
+    assert "at line 2" in _load_error(load_adapter, AdapterError, tmp_path / "failing.py")
+    junk = {
+        "[1, 2]": "returned a value of type int",
+        "{'kind': 'quote'}": "'kind': 'book', 'order' or 'trade'",
+        "{'kind': 'book', 'asset_id': 'a'}": "needs 'bids' and 'asks'",
+        "{'kind': 'book', 'asset_id': 'a', 'bids': [[1]], 'asks': []}": "[price, size]",
+        "{'kind': 'book', 'asset_id': 'a', 'best_bid': 'x', 'best_ask': None}": "a price",
+        "{'kind': 'order', 'id': 'o'}": "'status' or 'size_matched'",
+        "{'kind': 'trade', 'status': 'MATCHED'}": "needs 'id'",
+    }
+    for value, words in junk.items():
+        (tmp_path / "junk.py").write_text(f"def parse_line(line):\n    return {value}\n")
+        with pytest.raises(AdapterError) as caught:
+            load_adapter(tmp_path / "junk.py").facts("a line", 7)
+        message = str(caught.value)
+        assert message.startswith("junk.py: parse_line returned ") and "stdout line 7" in message
+        assert words in message, (value, message)
+    # a good adapter: normalised facts (levels best first, Decimals, statuses upper case)
+    (tmp_path / "good.py").write_text(
+        "def parse_line(line):\n"
+        "    return [{'kind': 'book', 'asset_id': 'a', 'bids': [['0.4', 1], [0.5, '2']],\n"
+        "             'asks': []}, {'kind': 'order', 'id': 'o', 'status': 'live'}]\n"
+    )
+    book, order = load_adapter(tmp_path / "good.py").facts("x", 1)
+    assert [str(p) for p, _ in book["bids"]] == ["0.5", "0.4"] and book["live"] is True
+    assert order == {"kind": "order", "id": "o", "status": "LIVE"}
+
+
+def _load_error(load, error, path) -> str:
+    try:
+        load(path)
+    except error as exc:
+        return str(exc)
+    raise AssertionError(f"{path} loaded")
+
+
+def test_a_missing_adapter_stops_the_checker_before_any_scenario(tmp_path):
+    argv = [sys.executable, str(CHECK), "--output-adapter", str(tmp_path / "nope.py")]
+    done = subprocess.run([*argv, "--", "true"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "nope.py: no such file" in done.stderr and "checking:" not in done.stdout
+
+
 def test_a_client_without_the_user_channel_skips_user_scenarios(tmp_path):
     client = [sys.executable, str(MINIMAL), FAST]
     code, report, out = check(

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from .adapter import PACK_JSONL, Adapter, AdapterError, load_adapter
 from .bounds import MEANING, PRODUCTION, Bounds
 from .harness import ENV_FIELDS, Options
 from .report import line, summary, write_json
@@ -28,7 +29,7 @@ statuses, who closed and with which code), stops it with SIGTERM (SIGINT in shut
 and prints one PASS/FAIL line naming what it saw and the bound it applied. In every scenario
 the client's stdout and stderr are scanned for any 12-character piece of the API secret or
 passphrase it was given (never printed by the checker). Exit code: 0 if nothing failed, 1 if a
-scenario failed, 2 on a usage error.
+scenario failed, 2 on a usage error (a broken --output-adapter included).
 
   python check_client.py -- python my_bot.py --flag
   python check_client.py --time-scale 0.1 --only drop,stall --json report.json -- ./bot
@@ -65,12 +66,24 @@ scenarios (--only / --skip take comma-separated names):
   shutdown judges 1000 closes and exit 0; the other scenarios send SIGTERM at their end and
   kill a client still running --exit-within seconds later (noted, not judged).
 
-output checks (--output-format pack-jsonl): the client prints the JSON lines of the pack's
-quickstart (trading_feed.py). Before each fault the mock places one resting order for the
-account, and where the fault cuts every link (drop, dead-link, handshake-429) fills part of it
-at that instant, so only a REST re-read can show it. After the scenario the mock goes quiet;
-within the recover bound every asset's last "book" line must be live with the mock's levels
-and best prices, and the order's last "order" line must have the mock's status and matched size.
+output checks: --output-format pack-jsonl reads the JSON lines of the pack's quickstart
+(trading_feed.py); --output-adapter FILE.py reads yours. Before each fault the mock places one
+resting order for the account, and where the fault cuts every link (drop, dead-link, the
+handshake-429 rows) fills part of it at that instant, so only a REST re-read can show it.
+After the scenario the mock goes quiet; within the recover bound every asset's last book must
+be live and equal the mock's, the order's last word must have the mock's status and matched
+size, and a trade the client names the mock's status.
+
+adapter contract: FILE.py defines parse_line(line: str), called with each stdout line of your
+client; it returns None (not a fact), a fact or a list of facts:
+  {"kind": "book", "asset_id": ID, "bids": [[price, size], ...], "asks": [...]}   levels
+  {"kind": "book", "asset_id": ID, "best_bid": price|None, "best_ask": price|None}  or best only
+  {"kind": "order", "id": ID, "status": "LIVE", "size_matched": "4"}   either or both
+  {"kind": "trade", "id": ID, "status": "MATCHED"}
+Prices and sizes as numbers or decimal strings, levels in any order, statuses in any case;
+"live": False on a book your client itself marks as not current. An adapter that cannot load
+stops the checker (exit 2); one that raises or returns something else leaves the scenarios'
+verdicts standing, is named with the stdout line and the fix, and makes the exit code 2.
 """
 )
 
@@ -159,10 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         help="no upper bound below this many real seconds (default 1)",
     )
-    add(
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument(
         "--output-format",
         choices=["pack-jsonl"],
         help="also check the client's JSON lines (the quickstart's shapes) against the mock",
+    )
+    output.add_argument(
+        "--output-adapter",
+        metavar="FILE.py",
+        help="also check the client's own lines, read by FILE.py's parse_line (see below)",
     )
     add(
         "--jobs",
@@ -233,7 +252,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         env_names=names,
         extra_env=_pairs(args.env, "--env"),
         assets=args.assets,
-        output_format=args.output_format,
+        output=_output(args),
         cwd=args.cwd,
         verbose=args.verbose,
     )
@@ -251,7 +270,19 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         extra = {"channels": list(channels), "jobs": args.jobs, "wall_seconds": round(wall, 3)}
         write_json(args.json, command, bounds, results, extra)
         print(f"report: {args.json}")
-    return 1 if any(v.status == "FAIL" for v in results.values()) else 0
+    if any(v.status == "FAIL" for v in results.values()):
+        return 1
+    return 2 if any(v.output_error for v in results.values()) else 0
+
+
+def _output(args: argparse.Namespace) -> Adapter | None:
+    """The adapter reading the client's lines, if any (UsageError if it cannot load)."""
+    if args.output_adapter:
+        try:
+            return load_adapter(args.output_adapter)
+        except AdapterError as exc:
+            raise UsageError(str(exc)) from None
+    return PACK_JSONL if args.output_format == "pack-jsonl" else None
 
 
 async def _run_all(options: Options, chosen: list[str], jobs: int = 1) -> dict:

@@ -24,6 +24,7 @@ from polymarket_mock.accounts import DEFAULT_MAKER_ADDRESS
 from polymarket_mock.connection import ConnectionRecord
 from polymarket_mock.server import HARDHAT_TEST_KEY
 
+from .adapter import Adapter
 from .bounds import Bounds
 from .leaks import find_leaks
 
@@ -54,7 +55,7 @@ class Options:
     env_names: dict[str, str] = field(default_factory=lambda: dict(ENV_FIELDS))
     extra_env: dict[str, str] = field(default_factory=dict)
     assets: int = 4
-    output_format: str | None = None  # "pack-jsonl": also judge the client's JSON lines
+    output: Adapter | None = None  # also judge the client's lines (pack-jsonl or an adapter)
     cwd: str | None = None
     verbose: bool = False
 

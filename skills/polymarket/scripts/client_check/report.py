@@ -28,9 +28,12 @@ def summary(results: dict[str, Verdict], out: TextIO, wall: float | None = None)
     if wall is not None and wall < total * 0.95:
         took = f"in {wall:.1f} s ({total:.1f} s of scenarios in parallel)"
     failed = [name for name, v in results.items() if v.status == "FAIL"]
+    unread = [name for name, v in results.items() if v.output_error]
     print(
         f"summary: {counts['PASS']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped "
-        f"{took}" + (f"; failed: {', '.join(failed)}" if failed else ""),
+        f"{took}"
+        + (f"; failed: {', '.join(failed)}" if failed else "")
+        + (f"; output not checked (fix the adapter): {', '.join(unread)}" if unread else ""),
         file=out,
     )
 
@@ -54,6 +57,7 @@ def write_json(
                 "reason": v.reason,
                 "notes": v.notes,
                 "seconds": round(v.seconds, 3),
+                "output_error": v.output_error,
             }
             for name, v in results.items()
         ],

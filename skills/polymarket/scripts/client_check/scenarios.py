@@ -34,6 +34,7 @@ class Verdict:
     reason: str
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    output_error: str | None = None  # the output adapter failed: the lines were not judged
 
 
 def ok(reason: str) -> Verdict:
@@ -739,8 +740,8 @@ async def run_scenario(options: Options, scenario: Scenario) -> Verdict:
                 )
         else:
             probe = None
-            if options.output_format == "pack-jsonl" and scenario.book_check:
-                probe = OutputProbe(run)
+            if options.output is not None and scenario.book_check:
+                probe = OutputProbe(run, options.output)
                 probe.start()
             verdict = await scenario.judge(run)
             if (
@@ -751,11 +752,16 @@ async def run_scenario(options: Options, scenario: Scenario) -> Verdict:
             ):
                 verdict = fail(f"{_died(run)} before the checker stopped it")
             if probe is not None and verdict.status == "PASS" and run.alive:
-                problem, compared = await probe.judge()
-                if problem:
-                    verdict = fail(problem + f" (after: {verdict.reason})")
+                checked = await probe.judge()
+                if checked.error:
+                    verdict.output_error = checked.error
+                    verdict.notes.append(f"output not checked: {checked.error}")
+                elif checked.problem:
+                    verdict = fail(checked.problem + f" (after: {verdict.reason})")
                 else:
-                    verdict.notes.append(f"output: the last lines equal the mock's ({compared})")
+                    verdict.notes.append(
+                        f"output: the last lines equal the mock's ({checked.compared})"
+                    )
         if not scenario.stops_client:
             code, took = await run.stop(signal.SIGTERM)
             if code is None:
