@@ -120,6 +120,7 @@ MATRIX = [
     ("no-close-on-sigterm", "shutdown", "shutdown-sigint", "not closed with 1000"),
     ("blind-retry-after", "handshake-429-short", "handshake-429-bare", "retried 1."),
     ("no-429-floor", "handshake-429-bare", "drop", "retried 0."),
+    ("logs-close-reason", "echoed-secrets", "drop", "secret in the client's output"),
 ]
 
 
@@ -134,6 +135,15 @@ def test_a_broken_client_fails_its_scenario(tmp_path, defect, target, passes, wo
     assert words in reason
     assert code == 1
     assert f"failed: {target}" in out
+
+
+def test_good_clients_print_nothing_the_server_echoes(tmp_path, front_door):
+    """echoed-secrets: the front door (its modules redact by value, wire.protect) and the minimal
+    client (it never prints what the server says) pass; the close-reason logger fails above."""
+    for client, scale in ((front_door, SCALE), ([sys.executable, str(MINIMAL), FAST], FAST)):
+        code, report, out = check(tmp_path, client, "--only", "echoed-secrets", scale=scale)
+        assert verdicts(report) == {"echoed-secrets": "PASS"}, out
+        assert "INVALID OPERATION text and a 1008 close reason" in out and code == 0
 
 
 def test_the_checker_never_prints_the_secret(tmp_path):

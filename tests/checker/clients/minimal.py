@@ -30,6 +30,7 @@ DEFECTS = {
     "no-backoff": "resets its backoff after every accepted handshake (websockets' own loop)",
     "fatal-429": "gives up on HTTP 429",
     "prints-secret": "prints its subscription frame when the server closes the user socket",
+    "logs-close-reason": "logs the server's close reason verbatim",
     "crash-on-malformed": "json.loads on every frame, no try",
     "small-max-size": "keeps websockets' default 1 MiB max_size",
     "one-socket": "puts every asset on one connection",
@@ -166,6 +167,8 @@ class Channel:
         closed = ws.protocol.close_rcvd  # None: lost without a close frame
         if closed is not None and closed.code == 1008 and DEFECT == "prints-secret":
             log(f"{self.name}: refused (1008); subscription was {json.dumps(self.first)}")
+        if closed is not None and DEFECT == "logs-close-reason":
+            log(f"{self.name}: the server closed with {closed.code} {closed.reason!r}")
         return "server closed" if closed is not None else "connection lost"
 
     async def heartbeat(self, ws) -> str:
