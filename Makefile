@@ -12,7 +12,14 @@ SDK_STAMP := $(SDK_VENV)/.installed
 SDK_LOCK := tests/clients/requirements-sdk.lock
 SDK_REQUIREMENT := polymarket-client==0.14.*
 
-.PHONY: help test docs mock lint lock clean sdk lock-sdk
+# polymarket-apis 2.3.0 (tests/clients) needs Python >= 3.12: bench/peers/venvs.py finds one
+# (python3.12+ on PATH or under pyenv) and builds its venv from the lock; with none it says so, and
+# the tests that need it skip naming what is missing.
+PA_VENV := .venv-polymarket-apis
+PA_STAMP := $(PA_VENV)/.installed
+PA_LOCK := tests/clients/requirements-polymarket-apis.lock
+
+.PHONY: help test docs mock lint lock clean sdk lock-sdk polymarket-apis
 
 help:
 	@echo "make test   install (first run) and run the whole suite"
@@ -23,6 +30,7 @@ help:
 	@echo "make skill  build the skill as dist/polymarket/ and dist/polymarket-skill.zip"
 	@echo "make bench  benchmark the documented clients against the bare library"
 	@echo "make sdk    build .venv-sdk/ with the official Polymarket SDK (make test does it too)"
+	@echo "make polymarket-apis  build .venv-polymarket-apis/ (Python >= 3.12; make test does it too)"
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "error: '$(PYTHON) -m venv' failed; install Python 3.11+ with venv (Debian: apt install python3-venv)"; exit 1; }
@@ -43,6 +51,12 @@ $(SDK_STAMP): $(SDK_LOCK)
 
 sdk: $(SDK_STAMP)
 
+# Exit status 2 of bench.peers.venvs = no Python >= 3.12 here: not an error, the tests skip.
+$(PA_STAMP): $(PA_LOCK) | $(STAMP)
+	$(BIN)/python -m bench.peers.venvs polymarket-apis || test $$? -eq 2
+
+polymarket-apis: $(PA_STAMP)
+
 # Resolve $(SDK_REQUIREMENT) again in a scratch venv and pin the result.
 lock-sdk:
 	rm -rf $(SDK_VENV).lock
@@ -52,7 +66,7 @@ lock-sdk:
 	mv $(SDK_LOCK).new $(SDK_LOCK)
 	rm -rf $(SDK_VENV).lock
 
-test: $(STAMP) $(SDK_STAMP)
+test: $(STAMP) $(SDK_STAMP) $(PA_STAMP)
 	$(BIN)/python -m pytest
 
 docs: $(STAMP)
@@ -68,7 +82,7 @@ lint: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/pack/test_blocks.py -k ruff
 
 clean:
-	rm -rf $(VENV) $(SDK_VENV) site build .pytest_cache
+	rm -rf $(VENV) $(SDK_VENV) $(PA_VENV) site build .pytest_cache
 
 # --- the documentation site and the installable skill (tests in tests/site/) ---
 .PHONY: site skill

@@ -80,8 +80,8 @@ PEERS = (
         "polymarket-apis",
         "polymarket-apis",
         "run_polymarket_apis.py",
-        venv=".venv-bench-polymarket-apis",
-        requirements="bench/peers/requirements-polymarket-apis.txt",
+        venv=".venv-polymarket-apis",  # the venv `make polymarket-apis` builds for tests/clients
+        requirements="tests/clients/requirements-polymarket-apis.lock",
         min_python=(3, 12),
         install_hint="about 20 s",
         measures="AsyncPolymarketWebsocketsClient.open_market_connection with its "

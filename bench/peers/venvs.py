@@ -2,7 +2,8 @@
 
 A venv counts as ready when its stamp file (`.installed`, as `make sdk` writes it) is newer
 than its requirements file. Building it prints progress on stderr; every failure becomes a
-reason string for the table, never an exception.
+reason string for the table, never an exception. `python -m bench.peers.venvs NAME` builds one
+peer's venv (`make polymarket-apis` does, for tests/clients).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from pathlib import Path
 
 from .specs import REPO_ROOT, ClientSpec
 
-__all__ = ["Readiness", "prepare", "find_python"]
+__all__ = ["Readiness", "prepare", "find_python", "main", "NO_PYTHON"]
 
 INSTALL_TIMEOUT = 900
+NO_PYTHON = 2  # main's exit status when no interpreter is recent enough (the tests then skip)
 
 
 @dataclass
@@ -141,3 +143,21 @@ def prepare(specs: list[ClientSpec], install: bool) -> list[Readiness]:
         else:
             ready.append(_install(spec))
     return ready
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the venv of the peer named in argv (ready already: nothing to do). Exit 0 when it
+    is ready, NO_PYTHON when no Python is recent enough, 1 when the install failed."""
+    from .specs import PEERS
+
+    (name,) = sys.argv[1:] if argv is None else argv
+    (spec,) = [peer for peer in PEERS if peer.name == name]
+    (ready,) = prepare([spec], install=True)
+    if ready.python is not None:
+        return 0
+    _say(f"{name}: {ready.reason}")
+    return NO_PYTHON if find_python(spec.min_python)[0] is None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

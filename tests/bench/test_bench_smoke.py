@@ -47,7 +47,7 @@ EXPECTED_ROWS |= {
 }
 EXPECTED_ROWS |= {f"peers.memory.{peer}" for peer in PEERS}
 # Venvs the smoke run may use but never builds (--no-install): CI has no time to install them.
-PEER_VENVS = {"polymarket-apis": ".venv-bench-polymarket-apis", "nautilus": ".venv-bench-nautilus"}
+PEER_VENVS = {"polymarket-apis": ".venv-polymarket-apis", "nautilus": ".venv-bench-nautilus"}
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polymarket_mock import MockConfig, MockPolymarket
+from polymarket_mock.messages import last_trade_price_text
 
 from tests.mock._support import (
     LocalBook,
@@ -47,7 +48,9 @@ def _hidden_fields(mock) -> dict[str, dict]:
 def _remember(known: dict[str, dict], event: dict) -> None:
     kind, asset = event["event_type"], event.get("asset_id")
     if kind == "last_trade_price":
-        known[asset]["last_trade_price"] = event["price"]
+        # Books write the price with three decimals ("0.500", live initial dumps) and the hash
+        # covers that text; inference: the post-trade book's hash uses the same text.
+        known[asset]["last_trade_price"] = last_trade_price_text(event["price"])
     elif kind == "tick_size_change":
         known[asset]["tick_size"] = event["new_tick_size"]
     elif kind == "book":

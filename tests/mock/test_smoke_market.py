@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from polymarket_mock.book import summary_hash
-from polymarket_mock.messages import validate
+from polymarket_mock.messages import last_trade_price_text, validate
 from py_clob_client_v2.utilities import (
     generate_orderbook_summary_hash,
     parse_raw_orderbook_summary,
@@ -81,7 +81,9 @@ async def test_initial_dump_is_one_array_then_deltas_reproduce_book_and_hash(moc
                     asset = event["asset_id"]
                     books[asset] = LocalBook(event, rest[asset], books[asset])
                 elif kind == "last_trade_price":
-                    books[event["asset_id"]].meta["last_trade_price"] = event["price"]
+                    # Books hash the price as they write it: "0.500" (see last_trade_price_text).
+                    price = last_trade_price_text(event["price"])
+                    books[event["asset_id"]].meta["last_trade_price"] = price
                 elif kind == "price_change":
                     for entry in event["price_changes"]:
                         local = books[entry["asset_id"]]

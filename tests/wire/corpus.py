@@ -1,8 +1,9 @@
 """The corpus of real Polymarket CLOB WebSocket frames under ``tests/wire/corpus/``.
 
-``manifest.json`` lists every file with its provenance (see ``corpus/README.md``). A file holds
-one frame, a list of frames, or a list of batches (a batch is a list of frames that arrived as
-one JSON array); ``frames(entry)`` flattens any of these into individual frame dicts.
+``manifest.json`` lists every file with its provenance (see ``corpus/README.md``). A ``.json``
+file holds one frame, a list of frames, or a list of batches (a batch is a list of frames that
+arrived as one JSON array); a ``.jsonl`` file holds one received frame (object or batch) per
+line. ``frames(entry)`` flattens any of these into individual frame dicts.
 """
 
 from __future__ import annotations
@@ -11,10 +12,23 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CORPUS", "MANIFEST", "entries", "current", "old", "path", "frames", "events", "wire"]
+__all__ = [
+    "CORPUS",
+    "MANIFEST",
+    "SUFFIXES",
+    "entries",
+    "current",
+    "old",
+    "path",
+    "received",
+    "frames",
+    "events",
+    "wire",
+]
 
 CORPUS = Path(__file__).parent / "corpus"
 MANIFEST = CORPUS / "manifest.json"
+SUFFIXES = (".json", ".jsonl")
 
 
 def entries() -> list[dict[str, Any]]:
@@ -42,10 +56,18 @@ def path(entry: dict[str, Any]) -> Path:
     return CORPUS / entry["file"]
 
 
+def received(entry: dict[str, Any]) -> list[Any]:
+    """The entry's frames as received: each an event object or a batch (a list of them)."""
+    text = path(entry).read_text(encoding="utf-8")
+    if path(entry).suffix == ".jsonl":
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    value = json.loads(text)
+    return value if isinstance(value, list) else [value]
+
+
 def frames(entry: dict[str, Any]) -> list[dict[str, Any]]:
     """The individual frames of an entry's file (batches and lists flattened, order kept)."""
-    value = json.loads(path(entry).read_text(encoding="utf-8"))
-    items = value if isinstance(value, list) else [value]
+    items = received(entry)
     flat: list[dict[str, Any]] = []
     for item in items:
         flat.extend(item if isinstance(item, list) else [item])

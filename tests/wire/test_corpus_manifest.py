@@ -11,15 +11,17 @@ from tests.wire import corpus
 
 ENTRIES = corpus.entries()
 IDS = [e["file"] for e in ENTRIES]
-FORMS = {"as-is", "anonymised", "hand-edited", "docs-example"}
+FORMS = {"as-is", "anonymised", "hand-edited", "docs-example", "transcribed", "converted"}
+# The 2026-12 capture set's own provenance words, kept on its entries (corpus/README.md).
+PROVENANCE = {"captured", "captured-edited", "converted"}
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 
 def test_every_corpus_file_is_listed_once():
     on_disk = {
         p.relative_to(corpus.CORPUS).as_posix()
-        for p in corpus.CORPUS.rglob("*.json")
-        if p != corpus.MANIFEST
+        for p in corpus.CORPUS.rglob("*.json*")
+        if p != corpus.MANIFEST and p.suffix in corpus.SUFFIXES
     }
     assert sorted(IDS) == sorted(set(IDS)), "a file is listed twice"
     assert on_disk == set(IDS)
@@ -43,9 +45,14 @@ def test_entry_has_complete_provenance(entry):
     else:
         # Docs pages, or a file the code index holds without naming its repository: `via`
         # says where exactly it was read.
-        assert entry["form"] in ("docs-example", "hand-edited"), "an as-is copy needs its repo"
+        assert entry["form"] != "as-is", "an as-is copy needs its repo"
         assert source["via"].strip()
-        assert source["url"] is None or source["url"].startswith("https://docs.polymarket.com/")
+        assert source["url"] is None or source["url"].startswith(
+            ("https://docs.polymarket.com/", "https://github.com/")
+        )
+    if entry["form"] in ("transcribed", "converted") or "provenance" in entry:
+        assert entry["provenance"] in PROVENANCE
+        assert (entry["provenance"] == "converted") == (entry["form"] == "converted")
     captured = entry["captured"]
     assert captured["date"].strip() and captured["evidence"].strip()
 
@@ -54,7 +61,7 @@ def test_entry_has_complete_provenance(entry):
 def test_as_published_files_have_the_published_length(entry):
     """An as-is copy is byte for byte the published text (its length recorded at copy time)."""
     if entry["form"] not in ("as-is", "anonymised") and "published_chars" not in entry:
-        pytest.skip("excerpt or docs example: no single published text")
+        pytest.skip("excerpt, transcription or docs example: no byte-for-byte published text")
     text = corpus.path(entry).read_text(encoding="utf-8")
     assert len(text) == entry["published_chars"]
 

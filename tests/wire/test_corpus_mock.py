@@ -101,6 +101,12 @@ def _corpus_by_type() -> dict[str, list[tuple[dict[str, Any], bool]]]:
 
 
 CORPUS_TYPES = _corpus_by_type()
+# Fields a documentation table lists that no frame of the corpus carries, which the mock sends.
+DOCUMENTED_ONLY = {
+    # The docs page market-channel lists `outcomes` in its market_resolved table (its example
+    # omits it); polymarket-apis 2.3.0 cannot parse a market_resolved without it.
+    "market_resolved": {"outcomes"},
+}
 
 
 async def _mock_frames(mock_factory, **options: Any) -> dict[str, list[dict[str, Any]]]:
@@ -152,6 +158,8 @@ async def test_mock_produces_every_current_shape(mock_factory):
                 real_union[path] |= types
         always = set.intersection(*(set(shape) for shape in real_shapes))
         for path in sorted({p for shape in mine_shapes for p in shape}):
+            if path in DOCUMENTED_ONLY.get(kind, ()):
+                continue
             if path not in real_union:
                 problems.append(f"{kind}: mock sends {path!r}, no real frame has it")
                 continue

@@ -197,7 +197,8 @@ def test_every_current_user_frame_is_delivered(entry, caplog):
         router.handle_message(json.dumps([f for f in frames if "event_type" in f]))
         tracker.reconcile([], bare_trades, bare_orders)
     assert router.counts["skipped"] == 0 and caplog.records == []
-    assert len(tracker.orders) + len(tracker.trades) == len(frames)
+    # One state per order or trade id (an order's PLACEMENT and CANCELLATION share one).
+    assert len(tracker.orders) + len(tracker.trades) == len({f["id"] for f in frames})
 
 
 @pytest.mark.parametrize(
@@ -284,6 +285,114 @@ def test_a_takers_trade_can_be_mined_before_its_status_says_so():
     assert trade.status == "MATCHED" and not trade.is_final
     assert trade.transaction_hash == frame["transaction_hash"]
     assert tracker.pending_trade_times() == [int(frame["match_time"])]
+
+
+# --- the 2026-12 capture set (tests/wire/corpus/captures_2026-12/) -------------------------------
+
+CAPTURES = "captures_2026-12/"
+GO_2025_12 = CAPTURES + "unid_go_book_pc_book_sequence_2025-12.jsonl"
+PY_2026_05 = CAPTURES + "unid_py_book_pc_2026-05.jsonl"
+RS_2026_08 = CAPTURES + "unid_rs_real_book_change_abridged_2026-08.jsonl"
+REST_TRADES = CAPTURES + "unid_rs_rest_data_trades_rows_2026-07-08.json"
+# The account of the 2026-07/08 REST trade rows: the taker of three, the maker of the fourth.
+ACCOUNT_2026 = "f13cd2a4-7647-a9ed-eb2e-30a05e27b270"
+
+
+def test_books_without_tick_size_and_with_a_padded_price_reproduce_their_hashes():
+    """2025-12: an initial dump without tick_size, last_trade_price "0.500", then a post-trade
+    book without either: with REST's fields and tick "0.01" every hash reproduces, and only
+    with the price text as sent ("0.5" misses)."""
+    frames = frames_of(GO_2025_12)
+    books = [f for f in frames if f["event_type"] == "book"]
+    assert [("tick_size" in b, b.get("last_trade_price")) for b in books] == [
+        (False, "0.500"),
+        (False, "0.500"),
+        (False, None),
+    ]
+    held: dict[str, OrderBook] = {}
+    for frame in books:
+        book = held.setdefault(frame["asset_id"], OrderBook(frame["asset_id"]))
+        book.learn_rest_fields({"min_order_size": "5", "neg_risk": False, "tick_size": "0.01"})
+        assert book.apply_book(frame) is True
+    book.last_trade_price = "0.5"
+    assert book.compute_hash() != books[-1]["hash"]
+
+
+@pytest.mark.parametrize("file", [PY_2026_05, RS_2026_08])
+async def test_a_sibling_tokens_entries_are_ignored_by_a_one_token_subscriber(file, caplog):
+    """Live, a price_change carries entries for both tokens of a market even to a connection
+    subscribed to one (its dump held one book): the other token's entry changes nothing, costs
+    no warning, and the subscribed book takes its own entry."""
+    (dump, change) = corpus.received({"file": file})
+    (book,) = dump
+    (own,) = [e for e in change["price_changes"] if e["asset_id"] == book["asset_id"]]
+    (sibling,) = [e for e in change["price_changes"] if e["asset_id"] != book["asset_id"]]
+    seen: list = []
+    feed = MarketFeed(
+        [book["asset_id"]],
+        lambda event, held: seen.append(event["event_type"]),
+        url="ws://127.0.0.1:9",
+        custom_feature_enabled=True,
+    )
+    with caplog.at_level(logging.WARNING, logger="polymarket"):
+        await play(feed, [book, change])
+    assert caplog.records == [] and feed.stats.resubscribes == 0
+    assert feed.stats.book_mismatches == 0
+    assert set(feed.books) == {book["asset_id"]} and sibling["asset_id"] not in feed.books
+    held = feed.books[book["asset_id"]]
+    side = held.bids if own["side"] == "BUY" else held.asks
+    assert side[Decimal(own["price"])] == (own["price"], own["size"])
+    assert feed.best(book["asset_id"]) == (Decimal(own["best_bid"]), Decimal(own["best_ask"]))
+
+
+def test_an_order_ended_by_its_markets_resolution():
+    """2026-07: PLACEMENT (LIVE) then CANCELLATION with CANCELED_MARKET_RESOLVED, 105 s later."""
+    file = CAPTURES + "unid_user_order_placement_cancel_resolved_2026-07.jsonl"
+    placed, canceled = frames_of(file)
+    tracker = OrderTracker(owner=placed["owner"])
+    router = UserEventRouter(tracker.apply_order)
+    router.handle_message(json.dumps(placed))
+    assert tracker.open_order_ids() == {placed["id"]}
+    router.handle_message(json.dumps(canceled))
+    order = tracker.orders[placed["id"]]
+    assert (order.status, order.status_reason) == ("CANCELED", "MARKET_RESOLVED")
+    assert order.size_matched == 0 and tracker.open_order_ids() == set()
+
+
+def test_an_update_that_cancels_a_partly_filled_order_ends_it():
+    """NT #3797 (converted from a log line): UPDATE with status CANCELED after 1.219511 of 20."""
+    (frame,) = frames_of(CAPTURES + "nt_issue3797_order_update_canceled_2026-04_converted.json")
+    tracker = OrderTracker()
+    UserEventRouter(tracker.apply_order).handle_message(json.dumps(frame))
+    order = tracker.orders[frame["id"]]
+    assert order.status == "CANCELED" and not order.is_open and order.remaining == 0
+    assert order.size_matched == Decimal("1.219511")
+    assert order.trade_ids == set(frame["associate_trades"])
+    assert tracker.open_order_ids() == set()
+
+
+def test_rest_trade_rows_with_blank_maker_fees_and_off_grid_maker_prices():
+    """2026-07/08 GET /data/trades rows: maker fee_rate_bps "" and maker prices such as
+    "0.7210000476613491" are read; each row becomes the account's own fill."""
+    rows = frames_of(REST_TRADES)
+    assert {m["fee_rate_bps"] for r in rows for m in r["maker_orders"]} == {""}
+    tracker = OrderTracker(owner=ACCOUNT_2026)
+    tracker.reconcile([], rows, [])
+    assert set(tracker.trades) == {r["id"] for r in rows}
+    fills = {r["id"]: tracker.trades[r["id"]] for r in rows}
+    maker, *takers = rows
+    mine = fills[maker["id"]]  # the account is the row's only maker: SELL 15.88 Yes at 0.13
+    assert (mine.side, mine.size, mine.price) == ("SELL", Decimal("15.88"), Decimal("0.13"))
+    assert mine.trader_side == "MAKER" and mine.status == "CONFIRMED" and mine.is_final
+    for row in takers:  # the taker's own order: side, size and price of the row
+        fill = fills[row["id"]]
+        assert (fill.side, fill.size, fill.price) == (
+            row["side"],
+            Decimal(row["size"]),
+            Decimal(row["price"]),
+        )
+    noisy = parse_trade(rows[2]).maker_orders[1]
+    assert noisy.price == Decimal("0.7210000476613491")  # as sent, not rounded to the tick
 
 
 OLD = corpus.wire(corpus.old())

@@ -33,9 +33,7 @@ def raw_frames() -> list[str]:
     """Every corpus file's frames as the server sent them: a batch as one JSON array frame."""
     texts = []
     for entry in corpus.wire():
-        value = json.loads(corpus.path(entry).read_text(encoding="utf-8"))
-        items = value if isinstance(value, list) else [value]
-        texts += [json.dumps(item, separators=(",", ":")) for item in items]
+        texts += [json.dumps(item, separators=(",", ":")) for item in corpus.received(entry)]
     return texts
 
 

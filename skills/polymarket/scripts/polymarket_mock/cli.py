@@ -158,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
         '"0" for no bid and "1" for no ask, as the docs example (no capture settles which)',
     )
     add(
+        "--no-sibling-entries",
+        dest="sibling_entries",
+        action="store_false",
+        help="price_change entries only for subscribed tokens (default: also the other token of "
+        "the market, as live captures of 2026-05 and 2026-08 show)",
+    )
+    add(
         "--close-on-invalid-operation",
         action="store_true",
         help="after the text INVALID OPERATION (the live answer to a second initial "
@@ -229,6 +236,7 @@ async def serve(args: argparse.Namespace) -> None:
         batch_best_prices=args.batch_best_prices,
         empty_side=args.empty_side,
         close_on_invalid_operation=args.close_on_invalid_operation,
+        sibling_entries=args.sibling_entries,
         credentials=credentials,
     )
     stop = asyncio.Event()

@@ -57,6 +57,12 @@ class MockConfig:
     """price_change best price of an empty side: "empty" = "" (ts-sdk bindings); "bound" = "0"
     for no bid and "1" for no ask, as Polymarket's docs price_change example shows. No capture
     settles which the live service sends today."""
+    sibling_entries: bool = True
+    """A price_change reaches a connection with its entries for tokens the connection did not
+    subscribe to (the other token of the market) as well, as live: a one-book initial dump was
+    followed by price_changes with an entry for each token of the market (captures of 2026-05
+    and 2026-08, tests/wire/corpus/captures_2026-12/). False = only the subscribed tokens'
+    entries. Entries of a subscribed token a fault stalls are left out either way."""
     close_on_invalid_operation: bool = False
     """A second initial subscription on a market socket gets the text ``INVALID OPERATION``, as
     live (nautilus_trader PR #3717); whether live then also closes is not known. False = the

@@ -8,7 +8,8 @@ tolerated). Then a `book` per known asset unless ``initial_dump`` is false, as o
 closed (resolved) or unknown token is answered with a bare ``[]``, and a second first-style frame
 with the text ``INVALID OPERATION`` (both live, reference §9.1).
 `best_bid_ask`, `new_market` and `market_resolved` reach only connections with
-``custom_feature_enabled``. A price_change reaches a connection with only its own assets' entries.
+``custom_feature_enabled``. A price_change reaches a connection with its own assets' entries and,
+as live (``MockConfig.sibling_entries``), those of the market's other token.
 """
 
 from __future__ import annotations
@@ -147,7 +148,13 @@ class MarketSession(ChannelSession):
         if not messages.event_assets(event) & wanted:
             return
         if kind == "price_change":
-            entries = [e for e in event["price_changes"] if e["asset_id"] in wanted]
+            # Live sends the market's other token's entry too (MockConfig.sibling_entries).
+            others = self.config.sibling_entries
+            entries = [
+                e
+                for e in event["price_changes"]
+                if e["asset_id"] in wanted or (others and e["asset_id"] not in self.record.assets)
+            ]
             event = {**event, "price_changes": entries}
         self.conn.send(event)
 

@@ -324,6 +324,7 @@ class MarketData:
                 id=market.id,
                 market=condition_id,
                 assets_ids=list(market.token_ids),
+                outcomes=list(market.outcomes),
                 winning_asset_id=winner,
                 winning_outcome=winning_outcome,
                 timestamp=self.clock(),

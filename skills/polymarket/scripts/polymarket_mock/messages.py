@@ -40,6 +40,10 @@ __all__ = [
     "MARKET_RESOLVED_STATUS",
     "trade_event",
     "rest_page",
+    "rest_trade_row",
+    "maker_price_text",
+    "last_trade_price_text",
+    "LIVE_FEE_FIELDS",
     "encode",
     "fmt",
     "parse_market_frame",
@@ -64,6 +68,20 @@ def fmt(value: Number | None) -> str:
         return ""
     text = format(Decimal(str(value)).normalize(), "f")
     return "0" if text in ("-0", "0") else text
+
+
+def last_trade_price_text(value: Number | None) -> str:
+    """A book's `last_trade_price` as live books write it: at least three decimals ("0.500"),
+    "" before any trade. Every live initial dump captured shows it ("0.500", "0.850", "0.140",
+    "0.920" on 0.01-tick markets: tests/wire/corpus/captures_2026-12/, nautilus_trader
+    ws_book_snapshot_captured.json), and the 2025-12 book hashes reproduce only with "0.500".
+    Inference: the same text after a trade (the post-trade book omits the field)."""
+    if value is None:
+        return ""
+    number = Decimal(str(value))
+    if number.as_tuple().exponent > -3:  # type: ignore[operator]
+        number = number.quantize(Decimal("0.001"))
+    return format(number, "f")
 
 
 def encode(value: Any) -> str:
@@ -100,7 +118,7 @@ def book_event(
         "min_order_size": fmt(min_order_size),
         "tick_size": fmt(tick_size),
         "neg_risk": neg_risk,
-        "last_trade_price": fmt(last_trade_price),
+        "last_trade_price": last_trade_price_text(last_trade_price),
         "event_type": "book",
     }
 
@@ -215,6 +233,14 @@ def best_bid_ask_event(
 
 
 MOCK_DESCRIPTION = "A generated market of the bundled mock."
+# The fee fields of the live new_market of 2026-10-02 (a fee-enabled 5-minute crypto market:
+# tests/wire/corpus/captures_2026-12/unid_rs_live_initial_books_new_market_2026-10.jsonl), sent
+# with that capture's values for every mock market; the AsyncAPI lists none of them.
+LIVE_FEE_FIELDS: dict[str, Any] = {
+    "taker_base_fee": "1000",
+    "fees_enabled": True,
+    "fee_schedule": {"exponent": "1", "rate": "0.07", "taker_only": True, "rebate_rate": "0.2"},
+}
 
 
 def new_market_event(
@@ -232,12 +258,13 @@ def new_market_event(
 ) -> dict[str, Any]:
     """A `new_market` (custom feature; global, not tied to subscribed assets).
 
-    Every field of Polymarket's docs example (nautechsystems/nautilus_trader
-    crates/adapters/polymarket/test_data/ws_market_new_market_msg.json @08c60d8f), in its order;
-    the sports fields are "" as there for a non-sports market.
+    The field set and order of the live capture of 2026-10-02 (see LIVE_FEE_FIELDS): the docs
+    example's fields (nautechsystems/nautilus_trader crates/adapters/polymarket/test_data/
+    ws_market_new_market_msg.json @08c60d8f) plus taker_base_fee, fees_enabled and
+    fee_schedule; `active` false, `tags` [] and `group_item_title` "" as live sent them for a
+    market just announced (the docs example has true, ["stocks"] and a title).
     """
     return {
-        "event_type": "new_market",
         "id": id,
         "question": question,
         "market": market,
@@ -247,15 +274,17 @@ def new_market_event(
         "outcomes": list(outcomes),
         "event_message": event_message or mock_event_message(id, slug, question, description),
         "timestamp": str(timestamp),
-        "tags": ["mock"],
+        "event_type": "new_market",
+        "tags": [],
         "condition_id": market,
-        "active": True,
+        "active": False,
         "clob_token_ids": list(assets_ids),
         "sports_market_type": "",
         "line": "",
         "game_start_time": "",
         "order_price_min_tick_size": fmt(tick_size),
-        "group_item_title": question,
+        "group_item_title": "",
+        **json.loads(json.dumps(LIVE_FEE_FIELDS)),  # a copy: a client may mutate what it gets
     }
 
 
@@ -270,33 +299,37 @@ def market_resolved_event(
     id: str,
     market: str,
     assets_ids: list[str],
+    outcomes: list[str],
     winning_asset_id: str,
     winning_outcome: str,
     timestamp: int,
-    question: str | None = None,
-    slug: str | None = None,
+    question: str,
+    slug: str,
     description: str = MOCK_DESCRIPTION,
 ) -> dict[str, Any]:
-    """A `market_resolved` (custom feature).
+    """A `market_resolved` (custom feature) with the docs page's full field set.
 
-    The AsyncAPI example's fields plus, when `question` and `slug` are given, the docs page
-    example's question, slug, description and event_message (docs page market-channel,
-    example under "market_resolved Message"; see tests/wire/corpus/docs/
-    market-channel_market_resolved.json). That example has no tags; the AsyncAPI one has.
+    The docs page (market-channel, "market_resolved Message") lists in its table id, question,
+    market, slug, description, assets_ids, outcomes, winning_asset_id, winning_outcome,
+    event_message, timestamp and event_type; its example (tests/wire/corpus/docs/
+    market-channel_market_resolved.json) omits only `outcomes`, which clients such as
+    polymarket-apis 2.3.0 require. `tags` is the AsyncAPI's optional field (no live capture).
     """
-    event: dict[str, Any] = {"event_type": "market_resolved", "id": id}
-    if question is not None and slug is not None:
-        event.update(question=question, market=market, slug=slug, description=description)
-    event.update(
-        market=market,
-        assets_ids=list(assets_ids),
-        winning_asset_id=winning_asset_id,
-        winning_outcome=winning_outcome,
-    )
-    if question is not None and slug is not None:
-        event["event_message"] = mock_event_message(id, slug, question, description)
-    event.update(timestamp=str(timestamp), tags=["mock"])
-    return event
+    return {
+        "id": id,
+        "question": question,
+        "market": market,
+        "slug": slug,
+        "description": description,
+        "assets_ids": list(assets_ids),
+        "outcomes": list(outcomes),
+        "winning_asset_id": winning_asset_id,
+        "winning_outcome": winning_outcome,
+        "event_message": mock_event_message(id, slug, question, description),
+        "timestamp": str(timestamp),
+        "event_type": "market_resolved",
+        "tags": ["mock"],
+    }
 
 
 def order_event(order: dict[str, Any], kind: str, timestamp: int) -> dict[str, Any]:
@@ -356,6 +389,43 @@ def killed_order_event(order: dict[str, Any], timestamp: int) -> dict[str, Any]:
 def trade_event(trade: dict[str, Any], timestamp: int) -> dict[str, Any]:
     """A `trade` event from the REST trade record (`match_time` spelling; see the docstring)."""
     return {"event_type": "trade", "type": "TRADE", **trade, "timestamp": str(timestamp)}
+
+
+_MICRO = Decimal(10) ** 6  # USDC and outcome tokens have 6 decimals on chain
+
+
+def maker_price_text(price: Number, matched_amount: Number, side: str) -> str:
+    """A REST maker entry's price as live rows give it: the double quotient of the maker's
+    USDC and token amounts in micro-units, the USDC rounded against the maker (a buyer pays
+    the ceiling, a seller gets the floor). Reproduces every maker price of the 2026-07/08
+    capture (tests/wire/corpus/captures_2026-12/unid_rs_rest_data_trades_rows_2026-07-08.json),
+    e.g. "0.7210000476613491" = 8199139 / 11371898 for 11.371898 bought at 0.721; an amount
+    with few decimals gives the tick price back ("0.748")."""
+    tokens = Decimal(str(matched_amount)) * _MICRO
+    usdc = Decimal(str(price)) * tokens
+    rounded = usdc.to_integral_value(rounding="ROUND_CEILING" if side == "BUY" else "ROUND_FLOOR")
+    if not tokens or tokens != tokens.to_integral_value():
+        return fmt(price)
+    return repr(int(rounded) / int(tokens))
+
+
+def rest_trade_row(trade: dict[str, Any]) -> dict[str, Any]:
+    """A trade as GET /data/trades returns it, from the mock's trade record.
+
+    As the live rows of 2026-07/08 (see `maker_price_text`): maker_orders[].fee_rate_bps ""
+    while the top-level one stays "0" (also rs-clob-client-v2 PR #111, which parses "" as
+    zero), maker prices as amount quotients, and no trade_owner (no row has one).
+    """
+    row = {key: value for key, value in trade.items() if key != "trade_owner"}
+    row["maker_orders"] = [
+        {
+            **maker,
+            "price": maker_price_text(maker["price"], maker["matched_amount"], maker["side"]),
+            "fee_rate_bps": "",
+        }
+        for maker in trade["maker_orders"]
+    ]
+    return row
 
 
 def rest_page(data: list[dict[str, Any]], next_cursor: str, limit: int) -> dict[str, Any]:
