@@ -602,6 +602,7 @@ async def shutdown_sigint(run: Run) -> Verdict:
 
 
 # Here, not at the top: that module builds its scenarios from the classes defined above.
+from .scenarios_rest import REST_SCENARIOS  # noqa: E402
 from .scenarios_secrets import SECRETS_SCENARIOS  # noqa: E402
 
 SCENARIOS: dict[str, Scenario] = {
@@ -687,6 +688,7 @@ SCENARIOS: dict[str, Scenario] = {
             needs=("market",),
             before_client=_withhold_first_book,
         ),
+        *REST_SCENARIOS,
         Scenario(
             "shutdown",
             "SIGTERM: 1000 on every socket, exit 0 within the exit bound",
