@@ -67,32 +67,32 @@ def test_bad_input_is_a_clear_error_that_writes_nothing(tmp_path):
 
 
 def test_streaming_modules_run_in_a_venv_with_only_websockets(tmp_path, websockets_only_python):
-    """Exported files and the single-file bundle import there; a book and an event work."""
+    """Exported files and the single file import there; a book and an event work."""
     assert export(str(tmp_path / "pkg")).returncode == 0
-    (tmp_path / "one").mkdir()
     bundle = str(tmp_path / "one" / "bundle.py")
-    refused = export("--single-file", bundle, "--only", "user_stream.py")
-    assert refused.returncode != 0 and "programs cannot be bundled" in refused.stderr
     assert export("--single-file", bundle, "--only", ",".join(STREAMING)).returncode == 0
+    as_files = "".join(f"import {name}\n" for name in STREAMING) + (
+        "from order_book import OrderBook\n"
+        "from user_events import UserEventRouter\n"
+        "from account_sync import AccountSync\n"
+        "from clob_rest import l2_signature\n"
+        "from order_tracker import OrderTracker\n"
+    )
+    as_one_file = "from bundle import OrderBook, UserEventRouter, AccountSync, l2_signature\n"
+    as_one_file += "from bundle import OrderTracker\n"
     check = (
         "import json, sys\n"
-        + "".join(f"import {name}\n" for name in STREAMING)
-        + "from order_book import OrderBook\n"
-        "from user_events import UserEventRouter\n"
         "book = OrderBook('1')\n"
         "book.apply_book({'bids': [{'price': '0.4', 'size': '5'}], 'asks': []})\n"
         "assert book.best() is not None and str(book.best()[0]) == '0.4'\n"
         "seen = []\n"
         "UserEventRouter(on_other=seen.append).handle_message(json.dumps({'event_type': 'x'}))\n"
-        "from account_sync import AccountSync\n"
-        "from clob_rest import l2_signature\n"
-        "from order_tracker import OrderTracker\n"
         "assert AccountSync(None, OrderTracker()).reader is None\n"
         "assert l2_signature('c2VjcmV0', 1, 'GET', '/time').endswith('=')\n"
         "assert seen and 'py_clob_client_v2' not in sys.modules\n"
         "print('ok')\n"
     )
-    for folder, prelude in ((tmp_path / "pkg", ""), (tmp_path / "one", "import bundle\n")):
+    for folder, prelude in ((tmp_path / "pkg", as_files), (tmp_path / "one", as_one_file)):
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         done = subprocess.run(
             [websockets_only_python, "-c", prelude + check],
@@ -102,6 +102,12 @@ def test_streaming_modules_run_in_a_venv_with_only_websockets(tmp_path, websocke
             text=True,
         )
         assert done.returncode == 0 and done.stdout == "ok\n", (folder, done.stderr)
+    program = tmp_path / "one" / "feed.py"
+    assert export("--single-file", str(program), "--only", "trading_feed.py").returncode == 0
+    helped = subprocess.run(
+        [websockets_only_python, str(program), "--help"], capture_output=True, text=True
+    )
+    assert helped.returncode == 0 and "--data-timeout" in helped.stdout, helped.stderr
 
 
 def test_export_help_explains_every_option():

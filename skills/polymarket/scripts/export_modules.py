@@ -7,15 +7,23 @@ that you take tested code instead of retyping it. Standard library only.
   python scripts/export_modules.py DEST                 every module into the folder DEST
   python scripts/export_modules.py DEST --only user_stream.py,market_feed
                                                         these (programs too) and what they need
-  python scripts/export_modules.py --single-file FILE   every module in one importable file
+  python scripts/export_modules.py --single-file FILE   every module joined into one file
+  python scripts/export_modules.py --single-file FILE --only market_feed,user_events
+                                                        just these and what they need
   python scripts/export_modules.py --list               names, dependency order, sizes, needs
 
 The modules import each other by plain name (`from wire import parse_events`), so put DEST on
-`sys.path`: run your program from DEST, or set PYTHONPATH=DEST. A single file holds each module
-as its own module object (registered in sys.modules under its name), so `import FILE` and then
-`from order_book import OrderBook` both work. Modules need Python 3.11+ and `websockets`;
-py-clob-client-v2 only where --list says so. Existing files are never overwritten unless they
-are identical or you pass --force.
+`sys.path`: run your program from DEST, or set PYTHONPATH=DEST.
+
+A single file is an amalgamation, as SQLite's sqlite3.c: the modules' own source in dependency
+order, one namespace (`from FILE import MarketFeed, Realtime`), imports between modules removed
+and the others gathered at the top; a name two modules both define is renamed after its module
+(`log` -> `wire_log`), and the file's header lists what is inside, the version and each rename.
+With one program in --only, the program comes last and the file runs as it is
+(`--single-file feed.py --only trading_feed.py`, then `python feed.py`). The test suite runs the
+pack's behaviour tests against this file too. Modules need Python 3.11+ and `websockets`;
+py-clob-client-v2 only where --list says so. Missing folders are created; existing files are
+never overwritten unless they are identical or you pass --force.
 """
 
 from __future__ import annotations
@@ -25,6 +33,9 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # amalgamate.py, even under python -I
+from amalgamate import AmalgamationError, Part, build  # noqa: E402
 
 SKILL_ROOT = Path(__file__).resolve().parent.parent
 _FENCE = re.compile(r"^```python \{(?P<settings>[^}]*)\}\s*$")
@@ -123,34 +134,32 @@ def write_files(blocks: dict[str, Block], titles: list[str], dest: Path, force: 
         (dest / title).write_text(blocks[title].source, "utf-8")
 
 
+def skill_version(root: Path = SKILL_ROOT) -> str:
+    """metadata.version of SKILL.md's frontmatter ("unknown" if absent)."""
+    match = re.search(
+        r'^\s+version:\s*"?([^"\n]+)"?\s*$', (root / "SKILL.md").read_text("utf-8"), re.M
+    )
+    return match.group(1) if match else "unknown"
+
+
 def single_file(blocks: dict[str, Block], titles: list[str]) -> str:
-    """One importable file: each module runs as its own module object, sources unchanged."""
-    sources = "\n".join(f"    ({t[:-3]!r}, {blocks[t].source!r})," for t in titles)
-    return f'''"""Polymarket real-time modules, bundled by the skill's scripts/export_modules.py.
+    """The amalgamation of `titles` (modules in dependency order; at most one program, last)."""
+    programs = [t for t in titles if blocks[t].is_program]
+    if len(programs) > 1:
+        raise SystemExit(
+            f"error: one file can end with one program, not {len(programs)}: {', '.join(programs)}"
+        )
 
-Each module below is the tested source, unchanged; importing this file registers every one in
-sys.modules under its own name, so `from order_book import OrderBook` works after it.
-Modules: {", ".join(titles)}.
-"""
+    def part(title: str) -> Part:
+        block = blocks[title]
+        return Part(title, block.source, block.where, tuple(block.third_party))
 
-import linecache as _linecache
-import sys as _sys
-import types as _types
-
-_MODULES = [
-{sources}
-]
-
-for _name, _source in _MODULES:
-    if _name in _sys.modules:
-        continue  # already imported (for example from files on sys.path)
-    _module = _types.ModuleType(_name)
-    _module.__file__ = f"<bundled {{_name}}.py>"
-    _lines = _source.splitlines(True)  # so tracebacks show the source lines
-    _linecache.cache[_module.__file__] = (len(_source), None, _lines, _module.__file__)
-    _sys.modules[_name] = _module
-    exec(compile(_source, _module.__file__, "exec"), _module.__dict__)
-'''
+    modules = [part(t) for t in titles if t not in programs]
+    program = part(programs[0]) if programs else None
+    try:
+        return build(modules, version=skill_version(), program=program)
+    except AmalgamationError as exc:
+        raise SystemExit(f"error: cannot join the modules into one file: {exc}") from None
 
 
 def describe(blocks: dict[str, Block], titles: list[str]) -> str:
@@ -191,13 +200,19 @@ def main(argv: list[str] | None = None) -> int:
         write_files(blocks, titles, args.dest, args.force)
         print(f"wrote {len(titles)} file(s) to {args.dest}: {' '.join(titles)}")
     if args.single_file:
-        if args.single_file.exists() and not args.force:
-            raise SystemExit(f"error: {args.single_file} exists; pass --force to replace it")
-        programs = [t for t in titles if blocks[t].is_program]
-        if programs:
-            raise SystemExit(f"error: programs cannot be bundled: {', '.join(programs)}")
-        args.single_file.write_text(single_file(blocks, titles), "utf-8")
-        print(f"wrote {args.single_file} with {len(titles)} module(s): {' '.join(titles)}")
+        text = single_file(blocks, titles)
+        target = args.single_file
+        if target.is_dir():
+            raise SystemExit(f"error: {target} is a folder; give a file name, e.g. {target}/kit.py")
+        if target.exists() and not args.force and target.read_text("utf-8") != text:
+            raise SystemExit(f"error: {target} exists; pass --force to replace it")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, "utf-8")
+        except OSError as exc:
+            raise SystemExit(f"error: cannot write {target}: {exc.strerror or exc}") from None
+        lines = text.count("\n")
+        print(f"wrote {target} ({lines} lines) with {len(titles)} part(s): {' '.join(titles)}")
     return 0
 
 

@@ -1,0 +1,117 @@
+"""export_modules.py --single-file: one readable file, the modules' own source, one namespace."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+from tests.fixtures.pack import TITLED_BLOCKS
+from tests.pack.blocks import PACK_ROOT
+
+sys.path.insert(0, str(PACK_ROOT / "scripts"))
+from amalgamate import AmalgamationError, Part, build, renames, top_level_names  # noqa: E402
+
+EXPORT = PACK_ROOT / "scripts" / "export_modules.py"
+
+
+def export(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(EXPORT), *args], capture_output=True, text=True)
+
+
+def joined(tmp_path, *only: str) -> str:
+    target = tmp_path / "kit.py"
+    extra = ["--only", ",".join(only)] if only else []
+    done = export("--single-file", str(target), "--force", *extra)
+    assert done.returncode == 0, done.stderr
+    return target.read_text("utf-8")
+
+
+def test_every_top_level_name_is_defined_once(tmp_path):
+    """One namespace: no name is bound twice at the top level, so no module shadows another."""
+    for only in ((), ("market_feed", "user_events"), ("trading_feed.py",)):
+        repeated = [
+            n for n, c in Counter(top_level_names(joined(tmp_path, *only))).items() if c > 1
+        ]
+        assert repeated == [], (only, repeated)
+
+
+def test_the_header_lists_parts_version_and_every_rename(tmp_path):
+    """What is inside, in order, with the skill's version; and each renamed name, both ways."""
+    text = joined(tmp_path)
+    header = text.split('"""', 2)[1]
+    version = re.search(r'version: "([^"]+)"', (PACK_ROOT / "SKILL.md").read_text()).group(1)
+    assert f"Skill version {version}" in header
+    listed = re.findall(r"^  (\w+\.py) +\d+ lines", header, re.M)
+    sections = re.findall(r"^# =+ (\w+\.py) \(from ", text, re.M)
+    assert listed == sections and "wire.py" in listed and "realtime.py" in listed
+    assert listed.index("wire.py") < listed.index("robust_ws.py") < listed.index("market_feed.py")
+    parts = [Part(t, TITLED_BLOCKS[t].source) for t in listed]
+    for module, table in renames(parts).items():
+        for old, new in table.items():
+            if old in top_level_names(TITLED_BLOCKS[f"{module}.py"].source, imports=False):
+                assert f"{old} -> {new}" in header, (module, old)
+                assert re.search(rf"^(def |class )?{re.escape(new)}\b", text, re.M), new
+
+
+def test_each_module_reads_as_written(tmp_path):
+    """Apart from imports, __all__ and renamed names, every line of every module is there."""
+    text = joined(tmp_path)
+    lines = set(text.splitlines())
+    titles = re.findall(r"^# =+ (\w+\.py) \(from ", text, re.M)
+    table = renames([Part(t, TITLED_BLOCKS[t].source) for t in titles])
+    for title in titles:
+        source = TITLED_BLOCKS[title].source
+        for old, new in table[title.removesuffix(".py")].items():
+            source = re.sub(rf"(?<![.\w]){re.escape(old)}\b", new, source)
+        source = source.splitlines()
+        skip = r"(from|import) |__all__|    \"\w+\",$"  # imports and __all__ are gathered
+        kept = [ln for ln in source if ln.strip() and not re.match(skip, ln)]
+        missing = [ln for ln in kept if ln not in lines]
+        assert len(missing) < 0.05 * len(kept), (title, missing[:5])
+
+
+def test_only_what_a_program_needs_is_markedly_smaller(tmp_path):
+    """A market-and-user feed without REST reconciliation leaves out REST and the front door."""
+    whole = joined(tmp_path).count("\n")
+    feed = joined(tmp_path, "market_feed", "user_subscription", "order_tracker")
+    assert "class AccountSync" not in feed and "class ClobRest" not in feed
+    assert "class MarketFeed" in feed and "class OrderTracker" in feed
+    assert feed.count("\n") < 0.7 * whole
+
+
+def test_a_missing_folder_is_created_and_a_folder_is_not_a_file(tmp_path):
+    """--single-file DIR/FILE into folders that do not exist yet writes it (no traceback);
+    a folder given as FILE, or a file that would change, is a clear error."""
+    target = tmp_path / "new" / "deeper" / "kit.py"
+    done = export("--single-file", str(target))
+    assert done.returncode == 0 and target.exists(), done.stderr
+    folder = export("--single-file", str(tmp_path / "new"))
+    assert folder.returncode == 1 and "is a folder" in folder.stderr, folder.stderr
+    target.write_text("# mine\n")
+    kept = export("--single-file", str(target))
+    assert kept.returncode != 0 and "--force" in kept.stderr and "Traceback" not in kept.stderr
+    assert target.read_text() == "# mine\n"
+
+
+@pytest.mark.parametrize(
+    ("second", "why"),
+    [
+        ("log = 2\ndef f(log):\n    return log\n", "a parameter is named log"),
+        ("log = 2\ndef f():\n    return print(log=1)\n", "a keyword argument is named log"),
+        ("log = 2\ndef f():\n    return f'{log}'\n", "could not be renamed"),
+        ("from missing import x\n", None),
+        ("from a import nothing\n", "a.py defines no nothing"),
+    ],
+)
+def test_what_cannot_be_joined_is_refused_with_the_reason(second, why):
+    """A rename that tokens cannot do safely, or a pack import that cannot resolve, is named."""
+    first = Part("a.py", "log = 1\n")
+    if why is None:  # an import of a module not in the pack stays an import
+        assert "from missing import x" in build([first, Part("b.py", second)], version="t")
+        return
+    with pytest.raises(AmalgamationError, match=why):
+        build([first, Part("b.py", second)], version="t")
