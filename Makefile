@@ -66,8 +66,13 @@ lock-sdk:
 	mv $(SDK_LOCK).new $(SDK_LOCK)
 	rm -rf $(SDK_VENV).lock
 
+# The second run: the pack's behaviour, fault and secret tests against the single file readers
+# get from export_modules.py --single-file (tests/fixtures/kit_view.py), so it is as tested.
+AMALGAMATION_TESTS := tests/behaviour tests/faults tests/secrets tests/wire/test_corpus_pack.py
+
 test: $(STAMP) $(SDK_STAMP) $(PA_STAMP)
 	$(BIN)/python -m pytest
+	POLYMARKET_PACK_FORM=amalgamation $(BIN)/python -m pytest -q $(AMALGAMATION_TESTS)
 
 docs: $(STAMP)
 	$(BIN)/mkdocs serve --dev-addr $(HOST):8000
