@@ -55,22 +55,27 @@ def _drop_user(run: Run) -> float:
     return since
 
 
-def _order_lines(run: Run) -> dict[str, dict[str, Any]]:
-    """The client's last word per order id, through its output adapter (pack-jsonl or its own
-    --output-adapter): status and matched size, each as last said. The one place lines are read."""
-    adapter, last = run.options.output, {}
+def _order_facts(run: Run) -> list[dict[str, Any]]:
+    """Every order fact the client printed, in order, through its output adapter (pack-jsonl
+    or its own --output-adapter). The one place the client's lines are read."""
+    adapter, facts = run.options.output, []
     if adapter is None:
-        return last
+        return facts
     for number, (_, text) in enumerate(list(run.stdout), 1):
         try:
-            facts = adapter.facts(text, number)
+            facts += [f for f in adapter.facts(text, number) if f["kind"] == "order"]
         except AdapterError:
             continue  # run_scenario's output check names a broken adapter
-        for fact in facts:
-            if fact["kind"] == "order":
-                last.setdefault(fact["id"], {}).update(
-                    {k: v for k, v in fact.items() if k in ("status", "size_matched")}
-                )
+    return facts
+
+
+def _order_lines(run: Run) -> dict[str, dict[str, Any]]:
+    """The client's last word per order id: status and matched size, each as last said."""
+    last: dict[str, dict[str, Any]] = {}
+    for fact in _order_facts(run):
+        last.setdefault(fact["id"], {}).update(
+            {k: v for k, v in fact.items() if k in ("status", "size_matched")}
+        )
     return last
 
 
@@ -93,9 +98,9 @@ def _wrong_orders(run: Run, order_ids: dict[str, str]) -> list[str]:
     return wrong
 
 
-def _order(run: Run, size: str = "10") -> str:
+def _order(run: Run, size: str = "10", asset: str | None = None) -> str:
     """A resting bid of the account at the lowest bid level (it never crosses)."""
-    asset = run.asset_ids[0] if run.asset_ids else run.mock.asset_ids[0]
+    asset = asset or run.mock.markets[0].token_ids[0]
     bids = run.mock.book(asset)["bids"]
     return run.mock.exchange.place_order(asset, "BUY", bids[0]["price"] if bids else "0.01", size)
 
@@ -257,43 +262,54 @@ async def rest_gap(run: Run) -> Verdict:
 
 
 async def rest_stale(run: Run) -> Verdict:
-    """A REST answer held while the stream shows a newer state of the same order, then
-    released: the client's last word on that order must be the newer state."""
+    """A REST answer held while the stream shows a newer state of the same orders, then
+    released: no word of the client after the newer state may go back to the older one."""
     if (skipped := await _preamble(run, pack_lines=True)) is not None:
         return skipped
     rest, exchange = run.mock.faults.rest, run.mock.exchange
-    order = _order(run)
+    # One order per market: whichever market the client reads first, its held answer lists one.
+    orders = [_order(run, asset=market.token_ids[0]) for market in run.mock.markets]
     bound = run.bounds.upper("reconnect")
-    if not await run.wait(lambda: order in _order_lines(run), bound):
-        return fail("an order placed before the fault never got an order line")
+    if not await run.wait(lambda: set(orders) <= set(_order_lines(run)), bound):
+        return fail("orders placed before the fault never got an order line")
     rest.hold(None, path="/data/orders", times=1)
     since = _drop_user(run)
     held = lambda: [r for r in rest.signed_reads(since) if r.status is None]  # noqa: E731
     if not await run.wait(lambda: bool(held()) and run.ready("user", since), bound * 2):
         rest.release()
         return fail(f"no /data/orders read held and user stream back within {bound * 2:.2f} s")
-    exchange.fill(order, "4")  # the stream shows it; the held answer still says 0 matched
+    # The stream shows the cancels; the held answer still lists the orders as LIVE. (Cancels,
+    # not fills: a fill's trade, read next, would mend a client that trusts the older answer.)
+    for order in orders:
+        exchange.cancel(order)
 
     def newer() -> bool:
-        return _order_lines(run).get(order, {}).get("size_matched") == Decimal(4)
+        words = _order_lines(run)
+        return all(words.get(order, {}).get("status") == "CANCELED" for order in orders)
 
     streamed = await run.wait(newer, bound)
+    told = len(_order_facts(run))
     rest.release()
     await run.wait(lambda: False, max(run.bounds.exact("settle"), 1.0))
     if not run.alive:
         return fail(f"after an older REST answer: {_died(run)}")
     if not streamed:
-        return fail(f"the stream's fill (matched 4) never reached the order's lines in {bound} s")
-    wrong = _wrong_orders(run, {order: "the order"})
+        return fail(f"the stream's cancels never reached the orders' lines in {bound:.2f} s")
+    # Every word after the cancel counts, not only the last: a later read may mend the state.
+    wrong = [
+        f"order {fact['id'][:10]}...: printed {fact['status']} after CANCELED"
+        for fact in _order_facts(run)[told:]
+        if fact["id"] in orders and fact.get("status") not in (None, "CANCELED")
+    ][:1] or _wrong_orders(run, {order: f"order {order[:10]}..." for order in orders})
     if wrong:
         return fail(
-            "an older REST answer (matched 0) released after the stream showed matched 4: "
+            "an older REST answer (LIVE) released after the stream showed the orders CANCELED: "
             + wrong[0]
-            + " (the last word must be the newer state)"
+            + " (every later word must be the newer state)"
         )
     return ok(
-        "a /data/orders answer held while the stream showed the order matched 4, then "
-        "released (it said 0): the last line still says matched 4"
+        f"a /data/orders answer held while the stream showed {len(orders)} orders CANCELED, then "
+        "released (it listed them LIVE): no word went back; each last word is CANCELED"
     )
 
 
