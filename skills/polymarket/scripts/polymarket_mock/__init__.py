@@ -32,7 +32,13 @@ Where the reference is silent, the mock makes a choice and says so here:
   default (ts-sdk); ``empty_side="bound"`` / ``--empty-side bound`` sends "0"/"1" as the docs
   example does.
 * The No book mirrors the Yes book; one price_change frame carries both tokens' entries, and a
-  connection receives only the entries of assets it subscribed to.
+  connection subscribed to one token receives the other's entry too, as live (captures of
+  2026-05/08); ``sibling_entries=False`` / ``--no-sibling-entries`` keeps only its own.
+* Observed (tests/wire/corpus/captures_2026-12): a book's ``last_trade_price`` reads "0.500"
+  (three decimals, hashed as written); REST ``/data/trades`` rows have maker ``fee_rate_bps``
+  "" and maker prices that are quotients of micro-unit amounts ("0.7210000476613491"), no
+  ``trade_owner``; ``new_market`` carries ``taker_base_fee``/``fees_enabled``/``fee_schedule``,
+  ``active`` false and ``tags`` []. ``market_resolved`` has the docs table's fields (``outcomes``).
 * Trades use ``match_time`` (sources disagree; ``matchtime`` also exists on the wire - clients
   should accept both). ``transaction_hash`` is "" until MINED by default (the AsyncAPI
   example); a 2024 capture (nautilus_trader user_trade2.json) already has it on MATCHED:
