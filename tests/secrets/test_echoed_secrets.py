@@ -165,7 +165,7 @@ def test_redact_removes_every_piece_of_a_protected_value_whatever_surrounds_it()
     assert wire.redact(f"id {short}") == f"id {short}"
     both = wire.redact(f"a {secret[:20]} b {secret[10:30]} c")
     assert both == "a <redacted> b <redacted> c"
-    assert wire.redact('passphrase="unregistered-value"') == 'passphrase="<redacted>"'
+    assert wire.redact('api_key="unregistered-value"') == 'api_key="<redacted>"'
     plain = "book 0x12 bids 0.52"
     assert wire.redact(plain) is plain  # nothing found: the same object, no copy
     assert wire.redact(b"x" + secret[:16].encode()) == "b'x<redacted>'"  # anything: its str
@@ -222,7 +222,7 @@ def test_every_log_record_is_redacted_once_credentials_exist(capsys):
     assert leaks(written) == [], written
     assert "INFO a.reader.of.the.pack: server said" in written
     assert "ValueError: rejected <redacted>" in written and "Traceback" in written
-    assert "received 1008 (policy violation) passphrase <redacted>" in written
+    assert "ConnectionClosed: received 1008 (policy violation) " in written
     assert "<redacted>" in written and written.count("\n") > 10
     assert leaks(capsys.readouterr().err) == []
 
@@ -268,7 +268,7 @@ async def test_rest_errors_quoting_the_credentials_hold_no_piece(mock_factory):
             errors.append(caught.value)
     texts = [f"{e} {e!r}" for e in errors]
     assert [e.status for e in errors] == [401, 502]
-    assert "Unauthorized/Invalid api key: passphrase <redacted>" in texts[0]
+    assert "HTTP 401: Unauthorized/Invalid api key: " in texts[0] and "<redacted>" in texts[0]
     assert "502 Bad Gateway" in texts[1]
     assert leaks(" ".join(texts)) == [], texts
 
