@@ -50,7 +50,12 @@ def main() -> int:
         connection_options=connection,
         market_options=market,
         sync_options=scaled(
-            retry_delay=5.0, settle_delay=5.0, resync_interval=300.0, offline_interval=60.0
+            retry_delay=5.0,
+            retry_cap=30.0,
+            rate_limited_delay=60.0,
+            settle_delay=5.0,
+            resync_interval=300.0,
+            offline_interval=60.0,
         ),
     )
     return serve(feed, writers=[out])
