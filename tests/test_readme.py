@@ -11,6 +11,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -134,3 +135,22 @@ def test_user_channel_walkthrough_runs_as_written(tmp_path):
             mock.wait(timeout=10)
         mock.stdout.close()
         log.close()
+
+
+def test_every_export_command_in_the_readme_runs_as_written(tmp_path):
+    """Each `export_modules.py` line of the README writes what it says, from a fresh folder."""
+    readme = (ROOT / "README.md").read_text()
+    lines = re.findall(r"^python3 (skills/polymarket/scripts/export_modules\.py .*)$", readme, re.M)
+    assert len(lines) >= 2
+    for number, line in enumerate(lines):
+        cwd = tmp_path / str(number)
+        cwd.mkdir()
+        args = line.split()[1:]
+        done = subprocess.run(
+            [sys.executable, str(ROOT / line.split()[0]), *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, (line, done.stderr)
+        assert any(cwd.rglob("*.py")), line
