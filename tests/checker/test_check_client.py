@@ -14,6 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
+from csv_adapter import parse_line as csv_parse_line  # the quickstart's example adapter
+
+from tests.fixtures.pack import pack_modules_dir
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "skills" / "polymarket" / "scripts"
 CHECK = SCRIPTS / "check_client.py"
@@ -190,18 +193,20 @@ def test_parallel_scenarios_share_nothing_and_report_in_the_battery_order(tmp_pa
 @pytest.mark.parametrize(
     ("adapter", "words"),
     [
-        ("custom_lines_adapter.py", "(4 books, 1 order (filled 4 while a user connection was down"),
+        ("csv_adapter.py", "(4 books, 1 order (filled 4 while a user connection was down"),
         ("custom_lines_best_adapter.py", "(4 books, no order: the client reported none)"),
     ],
 )
 def test_a_client_printing_its_own_lines_is_checked_through_its_adapter(
     tmp_path, front_door, adapter, words
 ):
-    """custom_lines.py prints CSV, not the pack's JSON: its adapter maps the lines to facts
-    (levels, or best prices only) and its last word on every book and the order is judged."""
+    """custom_lines.py prints CSV, not the pack's JSON: an adapter (the quickstart's example,
+    or one reading best prices only) maps its lines to facts, and its last word on every book
+    and the order is judged."""
     client = [sys.executable, str(CLIENTS / "custom_lines.py"), front_door[2], SCALE]
-    options = ("--only", "drop,malformed", "--jobs", "2", "--output-adapter")
-    code, report, out = check(tmp_path, client, *options, str(CLIENTS / adapter))
+    path = pack_modules_dir / adapter if adapter == "csv_adapter.py" else CLIENTS / adapter
+    options = ("--only", "drop,malformed", "--jobs", "2", "--output-adapter", str(path))
+    code, report, out = check(tmp_path, client, *options)
     assert verdicts(report) == {"drop": "PASS", "malformed": "PASS"}, out
     notes = report["scenarios"][0]["notes"]
     assert any("output: the last lines equal the mock's " + words in n for n in notes), notes
@@ -211,14 +216,12 @@ def test_a_client_printing_its_own_lines_is_checked_through_its_adapter(
 def test_a_client_whose_book_goes_wrong_after_a_gap_fails_through_its_adapter(tmp_path, front_door):
     """keeps-old-book: after a gap custom_lines.py prints the levels from before it."""
     client = [sys.executable, str(CLIENTS / "custom_lines.py"), front_door[2], SCALE]
-    adapter = str(CLIENTS / "custom_lines_adapter.py")
+    adapter = str(pack_modules_dir / "csv_adapter.py")
     options = ("--only", "drop,malformed", "--jobs", "2", "--output-adapter", adapter)
     code, report, out = check(tmp_path, [*client, "keeps-old-book"], *options)
     assert verdicts(report) == {"drop": "FAIL", "malformed": "PASS"}, out
     reason = report["scenarios"][0]["reason"]
-    assert (
-        "output (custom_lines_adapter.py): " in reason and "differ from the mock's book" in reason
-    )
+    assert "output (csv_adapter.py): " in reason and "differ from the mock's book" in reason
     assert code == 1
 
 
@@ -283,6 +286,23 @@ def test_an_adapter_that_cannot_be_used_is_named_with_the_fix(tmp_path):
     book, order = load_adapter(tmp_path / "good.py").facts("x", 1)
     assert [str(p) for p, _ in book["bids"]] == ["0.5", "0.4"] and book["live"] is True
     assert order == {"kind": "order", "id": "o", "status": "LIVE"}
+
+
+def test_the_quickstart_adapter_reads_its_example_lines():
+    book = csv_parse_line("book,7132,live,0.48,0.52,0.48:30 0.47:120,0.52:25")
+    assert book == {
+        "kind": "book",
+        "asset_id": "7132",
+        "live": True,
+        "bids": [["0.48", "30"], ["0.47", "120"]],
+        "asks": [["0.52", "25"]],
+        "best_bid": "0.48",
+        "best_ask": "0.52",
+    }
+    assert csv_parse_line("book,7132,stale,,,,")["live"] is False
+    order = {"kind": "order", "id": "0xff35", "status": "LIVE", "size_matched": "4"}
+    assert csv_parse_line("order,0xff35,LIVE,4") == order
+    assert csv_parse_line("2026-12-03 INFO connected") is None
 
 
 def _load_error(load, error, path) -> str:

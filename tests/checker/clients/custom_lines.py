@@ -1,5 +1,5 @@
 """The pack's front door (realtime.py), time-compressed, printing its own CSV lines, not JSON:
-a client whose output only an adapter (custom_lines_adapter.py) can read.
+a client whose output only an adapter can read (the quickstart's csv_adapter.py).
 
     python custom_lines.py MODULES_DIR SCALE [keeps-old-book]
 
