@@ -73,9 +73,11 @@ KEYS = {
     "book": {"type", "asset_id", "market", "status", "best_bid", "best_ask", "bbo_changed"}
     | {"snapshot", "settled", "timestamp", "bids", "asks"},
     "order": {"type", "id", "market", "asset_id", "side", "price", "original_size"}
-    | {"size_matched", "filled", "remaining", "status", "status_reason", "open", "source"},
+    | {"size_matched", "filled", "remaining", "status", "status_reason", "open", "source"}
+    | {"event_type", "event_status"},
     "trade": {"type", "id", "status", "final", "asset_id", "side", "size", "price"}
-    | {"trader_side", "order_ids", "match_time", "transaction_hash", "source"},
+    | {"trader_side", "order_ids", "match_time", "transaction_hash", "source"}
+    | {"event_type", "event_status"},
     "gap market": {"type", "channel", "start", "end", "asset_ids", "recovered"},
     "gap user": {"type", "channel", "start", "end", "recovered"},
     "gap output": {"type", "channel", "dropped"},
@@ -107,6 +109,9 @@ def check_line(line: dict[str, Any]) -> dict[str, Any]:
             )
     if kind in ("order", "trade"):
         assert line["source"] in ("ws", "rest", "initial")
+        # the event behind a stream update; none behind a REST read
+        assert (line["event_type"] is None) == (line["source"] != "ws"), line
+        assert line["event_type"] in (None, "PLACEMENT", "UPDATE", "CANCELLATION", "TRADE")
         assert all(_DECIMAL.match(line[k]) for k in ("price", "size", "filled") if k in line)
     if kind == "gap" and line["channel"] != "output":
         assert line["start"] <= line["end"]
@@ -439,6 +444,98 @@ async def test_without_an_address_user_gaps_are_reported_unrecovered(mock_factor
             await until(lambda: any(x["type"] == "gap" for x in lines), within=30)
     (gap,) = [x for x in lines if x["type"] == "gap"]
     assert gap["channel"] == "user" and gap["recovered"] == "none"
+
+
+async def test_on_event_gets_every_parsed_event_of_both_channels_once_without_a_secret(
+    mock_factory,
+):
+    """Realtime(on_event=...) gets a frozen Event(channel, event, at) for every event parsed on
+    either channel: books, price changes, an unknown type, orders (PLACEMENT, UPDATE,
+    CANCELLATION) and trades; a price_change naming two tokens once; `at` on the loop clock.
+    A server that echoes the user subscription back never puts the secret in an Event."""
+    import dataclasses
+
+    from realtime import Event
+
+    async with mock_factory(activity_interval=0.5, markets=1) as mock:
+        credentials = Credentials.from_env(mock.client_env())
+        events: list[Event] = []
+        front = Realtime(
+            Settings(ws_url=mock.url, asset_ids=tuple(mock.asset_ids), credentials=credentials),
+            on_event=events.append,
+            reader=None,
+            connection_options=OPTIONS,
+        )
+        exchange, asset = mock.exchange, mock.asset_ids[0]
+        async with running(front):
+            await until(lambda: front.user.connected and front.pool.feeds[0].books, within=10)
+            started = now()
+            await asyncio.sleep(5)
+            mock.faults.send_unknown_event(channel="market")
+            order = exchange.place_order(asset, "BUY", exchange.books[asset].best_bid, "10")
+            exchange.fill(order, "4")
+            exchange.cancel(order)
+            await mock.faults.echo_secrets(("subscription",), channel="user")
+            await asyncio.sleep(5)
+            await settled(mock)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        events[0].channel = "user"  # type: ignore[misc]
+    market = [e.event for e in events if e.channel == "market"]
+    user = [e.event for e in events if e.channel == "user"]
+    assert {e.get("event_type") for e in market} >= {"book", "price_change", "mock_unknown_event"}
+    assert len({id(e) for e in market}) == len(market)  # once each, whatever it touches
+    assert any(len(e.get("price_changes", ())) > 1 for e in market)
+    order_types = [e.get("type") for e in user if e.get("event_type") == "order"]
+    assert order_types[:1] == ["PLACEMENT"] and {"UPDATE", "CANCELLATION"} <= set(order_types)
+    assert any(e.get("event_type") == "trade" for e in user)
+    assert any("auth" in e for e in user)  # the echoed subscription, passed on redacted
+    times = [e.at for e in events]
+    assert times == sorted(times) and times[-1] - started < 60
+    shown = repr(events) + json.dumps([e.event for e in events])
+    assert credentials.secret not in shown and credentials.passphrase not in shown
+
+
+async def test_order_and_trade_updates_carry_the_events_type_and_status(
+    mock_factory, rest_in_loop
+):
+    """An OrderUpdate from the stream says the event's type and status beside the tracked
+    state; a TradeUpdate says TRADE and the event's status; updates from REST say None."""
+    async with mock_factory(activity_interval=None, markets=1) as mock:
+        rest_in_loop["mock"] = mock
+        env = mock.client_env()
+        credentials = Credentials.from_env(env)
+        updates: list[Any] = []
+        seen: list[tuple[Any, ...]] = []  # at the time: the order's state moves on
+
+        def order_seen(u: OrderUpdate) -> None:
+            seen.append((u.order.id, u.source, u.event_type, u.event_status, u.order.status))
+
+        front = Realtime(
+            Settings(ws_url=mock.url, credentials=credentials),
+            on_order=order_seen,
+            on_trade=updates.append,
+            reader=ClobClientReader(clob_client(credentials, env)),
+            connection_options=OPTIONS,
+        )
+        exchange, asset = mock.exchange, mock.asset_ids[0]
+        early = exchange.place_order(asset, "BUY", exchange.books[asset].best_bid, "5")
+        async with running(front):
+            await until(lambda: front.sync.syncs >= 1, within=10)
+            order = exchange.place_order(asset, "BUY", exchange.books[asset].best_bid, "10")
+            exchange.fill(order, "4")
+            exchange.cancel(order)
+            await asyncio.sleep(5)
+            await settled(mock)
+    assert (early, "initial", None, None, "LIVE") in seen
+    mine = [s[1:] for s in seen if s[0] == order]
+    assert mine[0] == ("ws", "PLACEMENT", "LIVE", "LIVE")
+    assert ("ws", "UPDATE", "MATCHED", "LIVE") in mine or ("ws", "UPDATE", "LIVE", "LIVE") in mine
+    assert mine[-1] == ("ws", "CANCELLATION", "CANCELED", "CANCELED")
+    trades = [u for u in updates if isinstance(u, TradeUpdate)]
+    assert trades and all(u.event_type == "TRADE" for u in trades if u.source == "ws")
+    assert {u.event_status for u in trades if u.source == "ws"} <= {u.trade.status for u in trades}
+    line = json_line(trades[0])
+    assert (line["event_type"], line["event_status"]) == (trades[0].event_type, "MATCHED")
 
 
 async def test_subscribe_while_running_starts_the_market_side_and_unsubscribe_stops_tokens(
