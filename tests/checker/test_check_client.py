@@ -126,6 +126,10 @@ MATRIX = [
     ("blind-retry-after", "handshake-429-short", "handshake-429-bare", "retried 1."),
     ("no-429-floor", "handshake-429-bare", "drop", "retried 0."),
     ("logs-close-reason", "echoed-secrets", "drop", "secret in the client's output"),
+    ("reconnects-on-quiet", "quiet-market", "drop", "was taken for a stall"),
+    ("reconnects-on-empty", "closed-token", "drop", "a reconnect loop"),
+    ("crashes-on-null", "malformed-shapes", "drop", "after malformed frames of every shape"),
+    ("drops-mixed-arrays", "malformed-shapes", "drop", "was not applied"),
 ]
 
 

@@ -38,6 +38,10 @@ DEFECTS = {
     "no-close-on-sigterm": "installs no SIGTERM handler (dies without closing)",
     "blind-retry-after": "after HTTP 429 waits Retry-After alone, however short (no floor)",
     "no-429-floor": "after HTTP 429 without Retry-After retries at once",
+    "reconnects-on-quiet": "reconnects after 60 s without data, without probing an asset first",
+    "reconnects-on-empty": "reconnects while an asset asked for again still has no book",
+    "crashes-on-null": "takes every JSON item of a frame for an object (null.get)",
+    "drops-mixed-arrays": "drops a whole array frame when one item is not an object",
 }
 
 SCALE = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
@@ -124,6 +128,7 @@ class Channel:
         now = self.loop.time()
         self.last_pong = self.last_data = self.subscribed_at = now
         self.booked: set[str] = set()
+        self.probed_at: float | None = None  # a silence probe out since then
         tasks = [
             asyncio.create_task(self.read(ws)),
             asyncio.create_task(self.heartbeat(ws)),
@@ -159,8 +164,12 @@ class Channel:
                     except ValueError:
                         log(f"{self.name}: ignored a frame that is not JSON")
                         continue
-                for event in value if isinstance(value, list) else [value]:
-                    if isinstance(event, dict) and event.get("event_type") == "book":
+                items = value if isinstance(value, list) else [value]
+                if DEFECT == "drops-mixed-arrays" and not all(isinstance(e, dict) for e in items):
+                    continue
+                for event in items:
+                    usable = DEFECT == "crashes-on-null" or isinstance(event, dict)
+                    if usable and event.get("event_type") == "book":
                         self.booked.add(str(event.get("asset_id")))
         except ConnectionClosed:
             pass
@@ -178,6 +187,7 @@ class Channel:
 
     async def watch(self, ws) -> str:
         asked: set[str] = set()
+        asked_at = 0.0
         while True:
             await asyncio.sleep(CHECK)
             now = self.loop.time()
@@ -186,7 +196,16 @@ class Channel:
             if self.assets is None:
                 continue
             if DEFECT != "no-stall-watchdog" and now - self.last_data > DATA_TIMEOUT:
-                return f"no data for {DATA_TIMEOUT:g} s"
+                # Probe one booked asset first: its fresh book shows a quiet market is alive.
+                probed = self.probed_at is not None and self.probed_at > self.last_data
+                unanswered = probed and now - self.probed_at > SNAPSHOT_TIMEOUT
+                if DEFECT == "reconnects-on-quiet" or unanswered or not self.booked:
+                    return f"no data for {DATA_TIMEOUT:g} s"
+                if not probed:
+                    self.probed_at = now
+                    probe = [next(iter(self.booked))]
+                    for op in ("unsubscribe", "subscribe"):
+                        await ws.send(json.dumps({"operation": op, "assets_ids": probe}))
             missing = [a for a in self.assets if a not in self.booked and a not in asked]
             if (
                 DEFECT != "no-resubscribe"
@@ -194,8 +213,12 @@ class Channel:
                 and now - self.subscribed_at > SNAPSHOT_TIMEOUT
             ):
                 asked.update(missing)
+                asked_at = now
                 for op in ("unsubscribe", "subscribe"):
                     await ws.send(json.dumps({"operation": op, "assets_ids": missing}))
+            still = [a for a in asked if a not in self.booked]
+            if DEFECT == "reconnects-on-empty" and still and now - asked_at > SNAPSHOT_TIMEOUT:
+                return "assets still without a book after asking again"
 
 
 async def main() -> int:

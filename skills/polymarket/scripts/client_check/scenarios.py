@@ -605,6 +605,9 @@ async def shutdown_sigint(run: Run) -> Verdict:
 from .scenarios_rest import REST_SCENARIOS  # noqa: E402
 from .scenarios_secrets import SECRETS_SCENARIOS  # noqa: E402
 
+# Here, not at the top: that module builds its scenarios from the classes defined above.
+from .scenarios_market import MARKET_SCENARIOS  # noqa: E402
+
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
@@ -665,6 +668,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "malformed", "non-JSON and unknown-event frames: no reconnect, no crash", malformed
         ),
+        *MARKET_SCENARIOS,
         Scenario(
             "oversized",
             "a valid 2 MB frame after subscribing: read, not closed 1009",
