@@ -144,7 +144,11 @@ def test_last_trade_price_enters_the_hash():
     book = fresh_book()
     before = book.compute_hash()
     book.apply_last_trade_price({"price": "0.52"})
-    assert book.last_trade_price == "0.52" and book.compute_hash() != before
+    # kept as books write it, three decimals (tests/wire/test_corpus_pack.py, 2025-12 capture)
+    assert book.last_trade_price == "0.520" and book.compute_hash() != before
+    for sent, kept in (("0.301", "0.301"), ("1", "1.000"), ("0.7210000476613491", None)):
+        book.apply_last_trade_price({"price": sent})
+        assert book.last_trade_price == (kept or sent)
 
 
 async def _drain(ws, books: dict[str, OrderBook], idle: float = 0.05) -> None:
@@ -163,6 +167,8 @@ async def _drain(ws, books: dict[str, OrderBook], idle: float = 0.05) -> None:
                 claimed.pop(event["asset_id"], None)
             elif kind == "price_change":
                 for change in event["price_changes"]:
+                    if change["asset_id"] not in books:
+                        continue  # the market's other token, not subscribed (sent as live)
                     book = books[change["asset_id"]]
                     if book.apply_price_change(change, event["timestamp"]):
                         claimed[change["asset_id"]] = (change["best_bid"], change["best_ask"])

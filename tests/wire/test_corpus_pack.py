@@ -318,6 +318,22 @@ def test_books_without_tick_size_and_with_a_padded_price_reproduce_their_hashes(
     assert book.compute_hash() != books[-1]["hash"]
 
 
+def test_a_trade_print_is_hashed_as_books_write_it():
+    """The 2025-12 post-trade book (line 3) follows a trade (post-trade shape, levels at 0.5 and
+    0.51 changed) and reproduces with "0.500". Inference: its last_trade_price event said "0.5"
+    (events write prices plainly: "0.01" in a 2026-08 tape), and the hash uses the book's
+    three-decimal text, so OrderBook keeps a print's price in that form."""
+    dump, _, after_trade = corpus.received({"file": GO_2025_12})
+    book = OrderBook(after_trade["asset_id"])
+    book.learn_rest_fields({"min_order_size": "5", "neg_risk": False, "tick_size": "0.01"})
+    book.apply_book(next(b for b in dump if b["asset_id"] == after_trade["asset_id"]))
+    book.apply_last_trade_price({"event_type": "last_trade_price", "price": "0.5"})
+    assert book.last_trade_price == "0.500"
+    assert book.apply_book(after_trade) is True
+    book.apply_last_trade_price({"price": "0.301"})  # three decimals already: as sent
+    assert book.last_trade_price == "0.301"
+
+
 @pytest.mark.parametrize("file", [PY_2026_05, RS_2026_08])
 async def test_a_sibling_tokens_entries_are_ignored_by_a_one_token_subscriber(file, caplog):
     """Live, a price_change carries entries for both tokens of a market even to a connection
