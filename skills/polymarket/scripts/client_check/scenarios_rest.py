@@ -105,14 +105,14 @@ def _order(run: Run, size: str = "10", asset: str | None = None) -> str:
 
 
 async def _preamble(run: Run, pack_lines: bool = False) -> Verdict | None:
-    """SKIP unless the client reads REST (and prints pack-jsonl when judged from lines)."""
+    """SKIP unless the client reads REST (and has an output adapter when judged from lines)."""
+    if not await _reads_rest(run):
+        return _skip("the client reads no REST (no L2-signed /data/* request after subscribing)")
     if pack_lines and run.options.output is None:
         return _skip(
             "judged from the client's order lines: needs --output-format pack-jsonl or "
             "--output-adapter"
         )
-    if not await _reads_rest(run):
-        return _skip("the client reads no REST (no L2-signed /data/* request after subscribing)")
     await _settle(run)
     return None
 
