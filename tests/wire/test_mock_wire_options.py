@@ -129,12 +129,16 @@ async def test_the_command_line_sets_both_options(monkeypatch):
             return None
 
     monkeypatch.setattr(cli, "MockPolymarket", Recorder)
-    args = cli.build_parser().parse_args(["--batch-best-prices", "post", "--empty-side", "bound"])
+    options = ["--batch-best-prices", "post", "--empty-side", "bound", "--no-sibling-entries"]
+    args = cli.build_parser().parse_args(options)
     with pytest.raises(Stop):
         await cli.serve(args)
     assert (seen[0].batch_best_prices, seen[0].empty_side) == ("post", "bound")
+    assert seen[0].sibling_entries is False
     defaults = cli.build_parser().parse_args([])
     # The default is the live shape (2026-09 capture); "" for an empty side (no capture settles it).
     assert (defaults.batch_best_prices, defaults.empty_side) == ("post", "empty")
+    assert defaults.sibling_entries is True  # live: 2026-05 and 2026-08 captures
     help_text = cli.build_parser().format_help()
     assert "--batch-best-prices" in help_text and "--empty-side" in help_text
+    assert "--no-sibling-entries" in help_text
