@@ -495,9 +495,7 @@ async def test_on_event_gets_every_parsed_event_of_both_channels_once_without_a_
     assert credentials.secret not in shown and credentials.passphrase not in shown
 
 
-async def test_order_and_trade_updates_carry_the_events_type_and_status(
-    mock_factory, rest_in_loop
-):
+async def test_order_and_trade_updates_carry_the_events_type_and_status(mock_factory, rest_in_loop):
     """An OrderUpdate from the stream says the event's type and status beside the tracked
     state; a TradeUpdate says TRADE and the event's status; updates from REST say None."""
     async with mock_factory(activity_interval=None, markets=1) as mock:
@@ -1127,7 +1125,12 @@ def test_the_tuning_table_names_every_option_with_its_true_default():
     from realtime import serve
     from robust_ws import RobustConnection
 
-    front_door = {("user_options", "data_timeout"): None, ("sync_options", "settle_delay"): 5.0}
+    front_door = {
+        ("user_options", "data_timeout"): None,
+        ("sync_options", "settle_delay"): 5.0,
+        ("Realtime(...)", "stop_timeout"): 3.0,  # None: 3 s x time_scale
+        ("Realtime(...)", "check_interval"): 1.0,
+    }
     places = {
         "connection_options": [RobustConnection],
         "market_options": [MarketFeed, MarketFeedPool],
@@ -1172,3 +1175,98 @@ def test_pages_give_the_market_stall_bound_the_code_has_and_refusals_retried():
     overview = pages["real-time/websocket-overview.md"]
     assert "retrying cannot help" not in overview
     assert re.search(r"401, 403 or 404[^\n]*300 s", overview)
+
+
+# -- one knob for every interval: time_scale ----------------------------------------------------
+
+NOT_INTERVALS = {"backoff_factor"}  # a ratio, not seconds
+
+
+def _option_value(front: Realtime, where: str, name: str) -> list[Any]:
+    """What the built objects hold for one option of the tuning table (every place it went)."""
+    feed = front.pool.feeds[0]
+    if where == "connection_options":
+        conns = [feed.connection, front.user]
+        return [
+            c.connect_options[name] if name.endswith("open_timeout") else getattr(c, name)
+            for c in conns
+        ]
+    if where == "market_options":
+        return [getattr(front.pool if name == "stagger" else feed, name)]
+    if where == "user_options":
+        return [getattr(front.user, name)]
+    if where == "sync_options":
+        gate = {
+            "retry_delay": "base",
+            "retry_cap": "cap",
+            "rate_limited_delay": "rate_limited_delay",
+        }
+        if name in gate:
+            return [getattr(front.sync.gate, gate[name])]
+        return [getattr(front.sync, name)]
+    return [getattr(front, name)]
+
+
+def test_time_scale_scales_every_documented_interval_and_explicit_options_win():
+    """Realtime(time_scale=0.01): every interval on the tuning table (connections, market feed,
+    user side, REST sync, the front door's own, the REST read timeout) is 1/100 of its
+    documented default in the objects built; serve()'s bound is the caller's, not scaled. An
+    option passed explicitly keeps its value."""
+    settings = Settings(
+        ws_url="ws://127.0.0.1:9",
+        asset_ids=("a",),
+        credentials=Credentials("key-0001", SECRET, PASSPHRASE),
+        address=DEFAULT_MAKER_ADDRESS,
+    )
+    front = Realtime(settings, time_scale=0.01)
+    checked = 0
+    for where, name, default in _tuning_rows():
+        value = ast.literal_eval(default)
+        if where == "serve(...)" or name in NOT_INTERVALS or name == "time_scale":
+            continue
+        if not isinstance(value, float):
+            continue  # counts, sizes, flags, None, and server-clock windows (trade_margin)
+        for held in _option_value(front, where, name):
+            assert held == pytest.approx(value / 100), f"{where} {name}: {held}"
+        checked += 1
+    assert checked >= 22  # every float row but serve's and backoff_factor
+    assert front.sync.reader.timeout == pytest.approx(0.1)  # ClobRest's 10 s
+    assert front.user.data_timeout is None and front.sync.trade_margin == 60
+    mine = Realtime(
+        settings,
+        time_scale=0.01,
+        stop_timeout=2.0,
+        connection_options={"ping_interval": 5.0, "check_interval": 0.5},
+        market_options={"data_timeout": 7.0},
+        sync_options={"settle_delay": None},
+    )
+    feed = mine.pool.feeds[0]
+    assert (feed.connection.ping_interval, mine.user.ping_interval) == (5.0, 5.0)
+    assert (feed.check_interval, feed.connection.check_interval, mine.user.check_interval) == (
+        0.5,
+        0.5,
+        0.5,
+    )
+    assert (feed.data_timeout, mine.sync.settle_delay, mine.stop_timeout) == (7.0, None, 2.0)
+    assert feed.connection.pong_timeout == pytest.approx(0.3)
+
+
+async def test_at_time_scale_001_a_stall_is_found_in_about_09_s_not_90(mock_factory):
+    """The market stall bound (data_timeout 60 s + snapshot_timeout 30 s) at time_scale=0.01:
+    the stall is found and the connection replaced about 0.9 s after the last data."""
+    async with mock_factory(activity_interval=0.05, markets=1) as mock:
+        front = Realtime(
+            Settings(ws_url=mock.url, asset_ids=tuple(mock.asset_ids)),
+            time_scale=0.01,
+            connection_options=OPTIONS,
+        )
+        async with running(front):
+            stats = front.pool.feeds[0].connection.stats
+            await until(lambda: front.pool.feeds[0].books[mock.asset_ids[0]].best(), within=5)
+            await asyncio.sleep(2)
+            stalled_at = now()
+            mock.faults.stall(connection_id=mock.connections[0].id)
+            found_at = await until(lambda: stats.stalls, within=30, step=0.005)
+            await until(lambda: len(mock.connections) == 2, within=5, step=0.005)
+    assert 0.9 - 0.06 <= found_at - stalled_at <= 0.9 + 0.05, found_at - stalled_at
+    assert stats.pong_timeouts == 0
