@@ -1067,6 +1067,71 @@ def test_the_backstop_ends_a_wedged_process_with_code_3_and_no_output(threaded_m
     assert (stdout, stderr) == (b"", b"")
 
 
+BOUNDED = """
+import json, sys
+from realtime import JsonLines, Realtime, Settings, serve
+
+exit_within, backstop_code, close_timeout = float(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+out = JsonLines()
+feed = Realtime(
+    Settings.from_env(),
+    on_connected=out.emit,
+    on_book=out.emit,
+    connection_options={"close_timeout": close_timeout},
+)
+sys.exit(serve(feed, writers=[out], exit_within=exit_within, backstop_code=backstop_code))
+"""
+
+
+@pytest.mark.parametrize(
+    ("link", "backstop_code", "close_timeout"),
+    [("healthy", 0, 1.0), ("dead", 0, 1.0), ("dead", 3, 5.0)],
+)
+def test_a_program_chooses_its_bound_and_status_and_the_stop_fits_inside(
+    feed_mock, tmp_path, link, backstop_code, close_timeout
+):
+    """serve(exit_within=2.0, backstop_code=...): SIGTERM exits 0 within 2 s on a healthy link
+    (1000 on both sockets) and on a dead one, even when a close would take 5 s: the stop and
+    flush budgets come from the bound, so the clean path ends first, never the backstop."""
+    folder = _program_folder(tmp_path)
+    (folder / "bounded.py").write_text(BOUNDED)
+    env = {k: v for k, v in _program_env(feed_mock).items() if "_API_" not in k}
+    base = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    base = {k: v for k, v in base.items() if not k.startswith("POLYMARKET_")}
+    args = ["2.0", str(backstop_code), str(close_timeout)]
+    process = subprocess.Popen(
+        [sys.executable, "bounded.py", *args],
+        cwd=folder,
+        env={**base, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        assets = set(feed_mock.mock.asset_ids)
+        while assets:
+            line = json.loads(process.stdout.readline())
+            if line["type"] == "book" and line["status"] == "live":
+                assets.discard(line["asset_id"])
+        if link == "dead":
+            _control(feed_mock.http_url)("fault?kind=dead-link&channel=market")
+            time.sleep(0.5)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=10)
+        took = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, stderr.decode()
+    assert took < 2.0 - 0.1, f"exit took {took:.2f}s"
+    if link == "healthy":
+        last = feed_mock.call(lambda: [c for c in feed_mock.mock.connections][-1])
+        assert (last.close_code, last.closed_by) == (1000, "client")
+    assert b"Traceback" not in stderr
+
+
 @contextlib.contextmanager
 def _rest_that_never_answers() -> Iterator[str]:
     """An http:// URL on loopback whose server accepts connections and never answers."""
