@@ -375,6 +375,10 @@ def test_help_explains_every_scenario_and_the_time_scale():
         "--env-name",
         "--json",
         "--output-format",
+        "--output-adapter",
+        "parse_line(line: str)",
+        '"best_bid": price|None',
+        "--jobs",
         "SIGTERM",
         "12-character",
     ):
