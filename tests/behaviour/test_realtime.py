@@ -172,6 +172,49 @@ def test_settings_refuse_half_credentials_cleartext_and_nothing_to_do():
         Realtime(Settings())
 
 
+MY_NAMES = {
+    "ws_url": "MY_WS",
+    "clob_url": "MY_CLOB",
+    "api_key": "MY_KEY",
+    "secret": "MY_SECRET",
+    "passphrase": "MY_PASS",
+    "address": "MY_ADDR",
+    "asset_ids": "MY_TOKENS",
+    "markets": "MY_MARKETS",
+}
+MY_CREDENTIALS = {"MY_KEY": "key-0001", "MY_SECRET": SECRET, "MY_PASS": PASSPHRASE}
+
+
+def test_every_message_names_the_callers_own_variables(caplog):
+    """Settings.from_env(names=...): each error and warning about the configuration names the
+    caller's variable (never POLYMARKET_*): half the credentials, a bad WebSocket or REST URL,
+    a bad wallet address, no address (no REST reader); Credentials.from_env(names=...) too."""
+    import credentials
+
+    said: list[str] = []
+
+    def refused(env: dict[str, str], variable: str) -> None:
+        with pytest.raises(ValueError) as caught:
+            Realtime(Settings.from_env(env, names=MY_NAMES))
+        said.append(str(caught.value))
+        assert variable in said[-1], said[-1]
+
+    refused({"MY_KEY": "k", "MY_SECRET": SECRET}, "MY_PASS")
+    refused({"MY_WS": "ftp://example.com", "MY_TOKENS": "a"}, "MY_WS")
+    refused({"MY_CLOB": "ftp://example.com", "MY_TOKENS": "a"}, "MY_CLOB")
+    refused({**MY_CREDENTIALS, "MY_ADDR": "0x12"}, "MY_ADDR")
+    with pytest.raises(credentials.MissingCredentialError) as caught:
+        Credentials.from_env({"MY_KEY": "k"}, names=MY_NAMES)
+    said.append(str(caught.value))
+    assert "MY_SECRET" in said[-1] and "MY_PASS" in said[-1]
+    with caplog.at_level("WARNING"):
+        Realtime(Settings.from_env(MY_CREDENTIALS, names=MY_NAMES))
+    assert "MY_ADDR" in caplog.text
+    for text in [*said, caplog.text]:
+        assert "POLYMARKET_" not in text, text
+        assert SECRET not in text and PASSPHRASE not in text
+
+
 # -- the market side --------------------------------------------------------------------------
 
 
