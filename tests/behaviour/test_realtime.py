@@ -162,14 +162,49 @@ def test_settings_read_the_pack_names_or_overridden_ones_and_never_show_secrets(
 
 
 def test_settings_refuse_half_credentials_cleartext_and_nothing_to_do():
-    """Two of three secrets name the missing variable; ws:// leaves only for loopback."""
+    """Two of three secrets name the missing variable; nothing to stream is an error."""
     with pytest.raises(ValueError, match="POLYMARKET_API_PASSPHRASE") as caught:
         Settings.from_env({"POLYMARKET_API_KEY": "k", "POLYMARKET_API_SECRET": SECRET})
     assert SECRET not in str(caught.value)
-    with pytest.raises(ValueError, match="BOT_WS"):
-        Settings.from_env({"BOT_WS": "ws://example.com"}, names={"ws_url": "BOT_WS"})
     with pytest.raises(ValueError, match="nothing to stream"):
         Realtime(Settings())
+
+
+def test_plain_ws_and_http_only_where_no_credential_travels_unless_the_caller_opts_in():
+    """ws:// to a remote host is fine for the market channel (no secret goes out); with
+    credentials it is refused, naming the variable and the choice (allow_insecure), and so is
+    http:// for the CLOB (its L2 headers carry the passphrase); allow_insecure=True permits
+    both, in Settings, from_env and the REST reader built from them; loopback always."""
+    names = {"ws_url": "BOT_WS", "clob_url": "BOT_CLOB"}
+    remote = {"BOT_WS": "ws://example.com", "BOT_CLOB": "http://example.com"}
+    market = Settings.from_env({**remote, "POLYMARKET_ASSET_IDS": "a"}, names=names)
+    assert (market.ws_url, market.clob_url) == ("ws://example.com", "http://example.com")
+    Realtime(market)
+    secrets = {"POLYMARKET_API_KEY": "key-0001", "POLYMARKET_API_SECRET": SECRET}
+    secrets |= {
+        "POLYMARKET_API_PASSPHRASE": PASSPHRASE,
+        "POLYMARKET_ADDRESS": DEFAULT_MAKER_ADDRESS,
+    }
+    for variable, env in (("BOT_WS", remote), ("BOT_CLOB", {"BOT_CLOB": "http://example.com"})):
+        with pytest.raises(ValueError) as caught:
+            Settings.from_env({**env, **secrets}, names=names)
+        text = str(caught.value)
+        assert variable in text and "allow_insecure" in text, text
+        assert SECRET not in text and PASSPHRASE not in text
+    credentials = Credentials("key-0001", SECRET, PASSPHRASE)
+    with pytest.raises(ValueError, match="ws_url.*allow_insecure"):
+        Settings(ws_url="ws://example.com", credentials=credentials)
+    with pytest.raises(ValueError, match="clob_url.*allow_insecure"):
+        Settings(clob_url="http://example.com", credentials=credentials)
+    mine = Settings.from_env({**remote, **secrets}, names=names, allow_insecure=True)
+    assert mine.allow_insecure and mine.ws_url == "ws://example.com"
+    front = Realtime(mine)
+    assert front.user.url == "ws://example.com/ws/user"
+    assert front.sync.reader.url == "http://example.com"
+    local = Settings(
+        ws_url="ws://127.0.0.1:9", clob_url="http://localhost:8", credentials=credentials
+    )
+    assert not local.allow_insecure
 
 
 MY_NAMES = {
