@@ -1413,3 +1413,44 @@ async def test_at_time_scale_001_a_stall_is_found_in_about_09_s_not_90(mock_fact
             await until(lambda: len(mock.connections) == 2, within=5, step=0.005)
     assert 0.9 - 0.06 <= found_at - stalled_at <= 0.9 + 0.05, found_at - stalled_at
     assert stats.pong_timeouts == 0
+
+
+# -- events flow one way: each layer is given its listeners when it is built --------------------
+
+
+async def test_market_layers_take_their_listeners_at_construction_and_the_front_door_patches_none(
+    mock_factory,
+):
+    """MarketFeedPool(on_connected, on_disconnected, on_missed, on_settled, ...) gives them to
+    every feed it builds, a feed opened by subscribe() past a full connection too; a connect
+    and the end of its socket each reach them with the feed. Realtime builds its feeds with
+    its own listeners: no feed's connection callback is replaced after construction."""
+    from market_feed import MarketFeed, MarketFeedPool
+
+    async with mock_factory(activity_interval=1.0, markets=1) as mock:
+        first, second = mock.asset_ids[0], mock.asset_ids[1]
+        seen: list[tuple[str, str]] = []
+        listeners = {
+            "on_connected": lambda feed: seen.append(("connected", feed.name)),
+            "on_disconnected": lambda feed: seen.append(("disconnected", feed.name)),
+            "on_missed": lambda asset, since: None,
+            "on_settled": lambda book: None,
+        }
+        pool = MarketFeedPool(
+            [first], url=f"{mock.url}/ws/market", max_per_connection=1, **listeners, **OPTIONS
+        )
+        async with running(pool):
+            await until(lambda: ("connected", "market-0") in seen, within=10)
+            await pool.subscribe([second])
+            await until(lambda: ("connected", "market-1") in seen, within=10)
+            mock.faults.drop(connection_id=mock.connections[0].id)
+            await until(lambda: ("disconnected", "market-0") in seen, within=10)
+            await until(lambda: seen.count(("connected", "market-0")) == 2, within=10)
+        for feed in pool.feeds:
+            for name, listener in listeners.items():
+                assert getattr(feed, name) is listener, (feed.name, name)
+    front = Realtime(Settings(ws_url=mock.url, asset_ids=(first,)), on_book=print)
+    feed = front.pool.feeds[0]
+    assert feed.connection.on_connected.__func__ is MarketFeed._on_connected
+    assert (feed.on_settled, feed.on_missed) == (front._settled, front._missed)
+    assert not hasattr(front, "_hook_feed")
