@@ -81,6 +81,7 @@ KEYS = {
     "gap market": {"type", "channel", "start", "end", "asset_ids", "recovered"},
     "gap user": {"type", "channel", "start", "end", "recovered"},
     "gap output": {"type", "channel", "dropped"},
+    "closed": {"type", "asset_id", "reason"},
 }
 
 
@@ -128,8 +129,9 @@ def test_the_pages_json_line_examples_have_the_documented_shapes():
     text = QUICKSTART.read_text("utf-8")
     examples = re.findall(r"^(\{\"type\": .*\})$", text, re.MULTILINE)
     examples += re.findall(r"`(\{\"type\": \"gap\", \"channel\": \"output\".*?\})`", text)
+    examples += re.findall(r"`(\{\"type\": \"closed\".*?\})`", text)
     kinds = {check_line(json.loads(example))["type"] for example in examples}
-    assert kinds == {"connected", "book", "order", "trade", "gap"}
+    assert kinds == {"connected", "book", "order", "trade", "gap", "closed"}
 
 
 # -- settings ---------------------------------------------------------------------------------
@@ -1454,3 +1456,32 @@ async def test_market_layers_take_their_listeners_at_construction_and_the_front_
     assert feed.connection.on_connected.__func__ is MarketFeed._on_connected
     assert (feed.on_settled, feed.on_missed) == (front._settled, front._missed)
     assert not hasattr(front, "_hook_feed")
+
+
+async def test_a_closed_or_unknown_token_is_told_to_the_caller_once(mock_factory):
+    """A token the server answers with `[]` (closed or unknown, reference section 9.1):
+    Realtime(on_closed=...) gets Closed(asset_id, reason) once, its JSON line says so; the
+    other token's book stays live and nothing reconnects."""
+    from realtime import Closed
+
+    async with mock_factory(activity_interval=1.0, markets=1) as mock:
+        live, unknown = mock.asset_ids[0], "12345678901234567890"
+        lines: list[dict[str, Any]] = []
+        told: list[Closed] = []
+        front = Realtime(
+            Settings(ws_url=mock.url, asset_ids=(live, unknown)),
+            on_book=lambda u: lines.append(json_line(u)),
+            on_closed=told.append,
+            connection_options=OPTIONS,
+        )
+        async with running(front):
+            await until(lambda: told and _live(lines, [live]), within=10)
+            await asyncio.sleep(400)
+    assert [(c.asset_id, "closed or unknown" in c.reason) for c in told] == [(unknown, True)]
+    assert check_line(json_line(told[0])) == {
+        "type": "closed",
+        "asset_id": unknown,
+        "reason": told[0].reason,
+    }
+    assert len(mock.connections) == 1 and _live(lines, [live])
+    assert not [x for x in lines if x["asset_id"] == unknown and x["status"] == "live"]
