@@ -56,7 +56,7 @@ async def test_early_ping(mock_factory, early_ping):
                 await ws.wait_closed()
                 assert ws.close_code == 1008
             else:
-                book = json.loads(await ws.recv())
+                [book] = json.loads(await ws.recv())  # a one-element array (reference §9.1)
                 assert book["event_type"] == "book"
         record = mock.connections[0]
         assert len(record.pings) == 1

@@ -2,8 +2,9 @@
 
 Row 10: one asset goes silent while the others flow: targeted unsubscribe + subscribe of that
 asset only, then escalation to a new connection. Row 10b: an unknown token id is given up after
-a bounded number of tries, instead of reconnecting every 90 s for ever. Row 15: dynamic subscribe/unsubscribe, some of
-it while disconnected, then a drop: the next connection subscribes to exactly the current set.
+a bounded number of tries, instead of reconnecting every 90 s for ever; row 10c: one answered
+with `[]` is closed at once. Row 15: dynamic subscribe/unsubscribe, some of it while
+disconnected, then a drop: the next connection subscribes to exactly the current set.
 Row 16: more than 200 assets are split across connections, each within the limit, counted on
 the mock's side; a drop on one shard replays that shard's assets and leaves the others alone.
 """
@@ -97,10 +98,12 @@ UNKNOWN = "1" * 77  # a well-formed token id the mock has never heard of
 
 
 async def test_row10b_unknown_asset_is_given_up_after_bounded_tries(mock_factory, caplog):
-    """One token id that never gets a book (the mock accepts and ignores unknown ids): two
-    targeted resubscribes, one reconnect, two more resubscribes, then it is given up: reported
-    by failed_assets() and one ERROR line, while the connection keeps serving the others."""
+    """One token id that never gets any answer (not even the `[]` a live server sends for an
+    unknown token: the mock's stall of that one id withholds it): two targeted resubscribes,
+    one reconnect, two more resubscribes, then it is given up: reported by failed_assets() and
+    one ERROR line, while the connection keeps serving the others."""
     async with mock_factory(activity_interval=1.0) as mock:
+        mock.faults.stall(channel="market", asset_id=UNKNOWN)
         feed = feed_on(mock.url, [*mock.asset_ids, UNKNOWN])
         async with running(feed):
             await until(lambda: feed.failed_assets(), within=400, step=0.5)
@@ -125,6 +128,29 @@ async def test_row10b_unknown_asset_is_given_up_after_bounded_tries(mock_factory
     assert second.closed_by == "client" and second.close_reason == "client shutdown"
     given_up = [line for line in lines(caplog, level=logging.ERROR) if "given up" in line]
     assert len(given_up) == 1 and UNKNOWN[:12] in given_up[0]
+
+
+async def test_row10c_unknown_asset_answered_with_empty_array_is_closed_at_once(
+    mock_factory, caplog
+):
+    """A token the server answers with a bare `[]` (closed or unknown, reference §9.1) is
+    retired at once: no probe, no reconnect in 32 minutes, no other book reset, one WARNING."""
+    async with mock_factory(activity_interval=1.0) as mock:
+        closed = []
+        feed = feed_on(
+            mock.url, [*mock.asset_ids, UNKNOWN], on_closed=lambda asset, _: closed.append(asset)
+        )
+        async with running(feed):
+            await asyncio.sleep(1920)
+            await settled(mock)
+            for asset in mock.asset_ids:
+                assert not feed.books[asset].awaiting_snapshot
+        (only,) = mock.connections  # never replaced
+    assert closed == [UNKNOWN] and list(feed.closed_assets()) == [UNKNOWN]
+    assert operations(only) == []  # never probed
+    assert (feed.stats.escalations, feed.stats.given_up) == (0, 0)
+    warned = [line for line in lines(caplog, level=logging.WARNING) if UNKNOWN in line]
+    assert len(warned) == 1
 
 
 # -- row 15 -------------------------------------------------------------------------------
