@@ -35,6 +35,7 @@ NAV_SOURCES = [
     "auth/api-credentials.md",
     "real-time/README.md",
     "real-time/quickstart.md",
+    "real-time/your-own-contract.md",
     "real-time/websocket-overview.md",
     "real-time/market-channel.md",
     "real-time/user-channel.md",
