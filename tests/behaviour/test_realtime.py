@@ -1005,7 +1005,7 @@ def test_trading_feed_through_drop_stall_429_malformed_and_sigterm(feed_mock, tm
     both sockets closed 1000."""
     mock = feed_mock.mock
     env = _program_env(feed_mock)
-    args = ["--data-timeout", "2", "--snapshot-timeout", "2", "--rate-limited-delay", "1"]
+    args = ["--time-scale", "0.05"]  # 3 s data timeout, 1.5 s probe, 3 s after a 429
     control = _control(feed_mock.http_url)  # faults and orders as another process would
     with feed_program(tmp_path, env, args) as feed:
         feed.wait_for(lambda ls: _live(ls, mock.asset_ids) and _connected("user", 0)(ls))
@@ -1029,7 +1029,7 @@ def test_trading_feed_through_drop_stall_429_malformed_and_sigterm(feed_mock, tm
         control(f"fill?order_id={order}&size=6")
         feed.wait_for(_connected("user", 1))
         feed.wait_for(lambda ls: any(x.get("id") == order and x["status"] == "MATCHED" for x in ls))
-        # a stall: data stops, PONG still answered; found within --data-timeout + --snapshot-timeout
+        # a stall: data stops, PONG still answered; found within the data timeout + the probe
         records = feed_mock.call(lambda: list(mock.connections))
         current = [c.id for c in records if c.channel == "market" and c.closed_at is None]
         control(f"fault?kind=stall&channel=market&connection_id={current[-1]}")  # that one only

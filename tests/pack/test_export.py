@@ -107,7 +107,7 @@ def test_streaming_modules_run_in_a_venv_with_only_websockets(tmp_path, websocke
     helped = subprocess.run(
         [websockets_only_python, str(program), "--help"], capture_output=True, text=True
     )
-    assert helped.returncode == 0 and "--data-timeout" in helped.stdout, helped.stderr
+    assert helped.returncode == 0 and "--time-scale" in helped.stdout, helped.stderr
 
 
 def test_export_help_explains_every_option():

@@ -307,10 +307,8 @@ def test_unpacked_skill_runs_the_trading_feed_through_a_drop_a_stall_and_sigterm
             [
                 websockets_only_python,
                 "trading_feed.py",
-                "--data-timeout",
-                "2",
-                "--snapshot-timeout",
-                "2",
+                "--time-scale",
+                "0.05",
             ],
             cwd=dest,
             env=env,
