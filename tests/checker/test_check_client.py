@@ -80,6 +80,16 @@ def test_front_door_passes_the_whole_battery_in_under_two_minutes(tmp_path, fron
     assert out.count("filled 4 while a user connection was down") == 5
 
 
+@pytest.mark.timeout(300)
+def test_trading_feed_as_exported_passes_the_whole_battery(tmp_path):
+    """The quickstart's 24/7 program itself, compressed by its own --time-scale (37 s here)."""
+    program = [sys.executable, str(pack_modules_dir / "trading_feed.py"), "--time-scale", SCALE]
+    options = ("--output-format", "pack-jsonl", "--jobs", "3", "--cwd", str(pack_modules_dir))
+    code, report, out = check(tmp_path, program, *options)
+    assert verdicts(report) == dict.fromkeys(battery(), "PASS"), out
+    assert code == 0
+
+
 def test_output_check_sees_an_order_filled_in_a_gap_and_never_reread(tmp_path, front_door):
     """Without POLYMARKET_ADDRESS the front door cannot re-read the account over REST: the fill
     made while its user socket was down never reaches its lines, and pack-jsonl says so."""
