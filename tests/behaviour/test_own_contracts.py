@@ -8,6 +8,7 @@ The checker runs on them are in tests/checker/test_own_contracts.py.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -21,6 +22,7 @@ from spread_adapter import parse_line as spread_facts
 
 from tests.fixtures.mock import ThreadedMock
 from tests.fixtures.pack import TITLED_BLOCKS, ProgramRun, _program_environment, mock_env
+from tests.pack.blocks import PACK_ROOT
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "skills" / "polymarket" / "scripts"
 PROGRAMS = ("bot_feed.py", "csv_recorder.py", "spread_monitor.py")
@@ -47,6 +49,15 @@ def test_each_program_is_at_most_100_lines_of_its_own(title):
     lines = own_lines(TITLED_BLOCKS[title].source)
     assert TITLED_BLOCKS[title].requires == ["realtime.py"]  # the kit, nothing retyped
     assert 20 < lines <= 100, f"{title}: {lines} lines of its own"
+
+
+def test_the_page_states_each_programs_own_lines():
+    """The intro's "are 85, 39 and 59 lines of their own" is what the blocks hold."""
+    text = (PACK_ROOT / "real-time" / "your-own-contract.md").read_text("utf-8")
+    stated = re.search(r"are (\d+), (\d+) and (\d+) lines of their own", " ".join(text.split()))
+    assert stated, "the intro no longer states the programs' own lines"
+    counts = [own_lines(TITLED_BLOCKS[title].source) for title in PROGRAMS]
+    assert [int(n) for n in stated.groups()] == counts
 
 
 @pytest.fixture
