@@ -168,8 +168,24 @@ def test_settings_refuse_half_credentials_cleartext_and_nothing_to_do():
     with pytest.raises(ValueError, match="POLYMARKET_API_PASSPHRASE") as caught:
         Settings.from_env({"POLYMARKET_API_KEY": "k", "POLYMARKET_API_SECRET": SECRET})
     assert SECRET not in str(caught.value)
-    with pytest.raises(ValueError, match="nothing to stream"):
+    with pytest.raises(ValueError, match="nothing to stream: set asset_ids or api_key"):
         Realtime(Settings())
+
+
+def test_market_only_time_scale_and_nothing_to_stream_name_the_callers_variables():
+    """from_env(market_only=True) ignores credential variables; the time scale is read from
+    the caller's variable (a bad one names it); "nothing to stream" names the caller's token
+    and key variables; Realtime takes the settings' scale unless given its own."""
+    names = {"asset_ids": "BOT_TOKENS", "api_key": "BOT_KEY", "time_scale": "BOT_SCALE"}
+    env = {"BOT_TOKENS": "a", "BOT_KEY": "k", "POLYMARKET_API_SECRET": SECRET, "BOT_SCALE": "0.1"}
+    settings = Settings.from_env(env, names, market_only=True)
+    assert settings.credentials is None and settings.time_scale == 0.1
+    assert Realtime(settings).time_scale == 0.1 and Realtime(settings, time_scale=1).time_scale == 1
+    for bad in ("0", "-1", "fast", "inf"):
+        with pytest.raises(ValueError, match="BOT_SCALE must be a positive number"):
+            Settings.from_env({**env, "BOT_SCALE": bad}, names, market_only=True)
+    with pytest.raises(ValueError, match="nothing to stream: set BOT_TOKENS or BOT_KEY"):
+        Realtime(Settings.from_env({}, names))
 
 
 def test_plain_ws_and_http_only_where_no_credential_travels_unless_the_caller_opts_in():
@@ -573,6 +589,53 @@ async def test_on_event_gets_every_parsed_event_of_both_channels_once_without_a_
     assert times == sorted(times) and times[-1] - started < 60
     shown = repr(events) + json.dumps([e.event for e in events])
     assert credentials.secret not in shown and credentials.passphrase not in shown
+
+
+async def test_inside_on_event_the_state_already_shows_the_event(mock_factory):
+    """on_event comes just after the kit applied the event: best() is the book after a book or
+    price_change, order() the order after its PLACEMENT/UPDATE/CANCELLATION, trade() the
+    trade after its event; so a line per event needs no lookup of internals."""
+    from realtime import Event
+
+    async with mock_factory(activity_interval=0.5, markets=1) as mock:
+        credentials = Credentials.from_env(mock.client_env())
+        seen: list[tuple[str, Any, Any]] = []
+        front: Realtime
+
+        def on_event(e: Event) -> None:
+            kind = e.event.get("event_type")
+            if kind == "book":
+                book = front.pool.feeds[0].books[e.event["asset_id"]]
+                seen.append(("book", front.best(e.event["asset_id"]), book.best()))
+            elif kind == "order":
+                order = front.order(e.event["id"])
+                seen.append(("order", e.event["type"], order and order.last_kind))
+            elif kind == "trade":
+                trade = front.trade(e.event["id"])
+                seen.append(("trade", e.event["status"], trade and trade.status))
+
+        front = Realtime(
+            Settings(ws_url=mock.url, asset_ids=tuple(mock.asset_ids), credentials=credentials),
+            on_event=on_event,
+            reader=None,
+            connection_options=OPTIONS,
+        )
+        exchange, asset = mock.exchange, mock.asset_ids[0]
+        async with running(front):
+            await until(lambda: front.user.connected and front.best(asset), within=10)
+            order = exchange.place_order(asset, "BUY", exchange.books[asset].best_bid, "10")
+            exchange.fill(order, "4")
+            exchange.cancel(order)
+            await asyncio.sleep(5)
+            await settled(mock)
+    books = [s for s in seen if s[0] == "book"]
+    assert books and all(best is not None and best == held for _, best, held in books)
+    orders = [s for s in seen if s[0] == "order"]
+    assert [t for _, t, _ in orders][:1] == ["PLACEMENT"]
+    assert all(kind == last for _, kind, last in orders)  # the tracker has applied it
+    trades = [s for s in seen if s[0] == "trade"]
+    assert trades and all(status == held for _, status, held in trades)
+    assert front.order("no such order") is None and front.trade("nothing") is None
 
 
 async def test_order_and_trade_updates_carry_the_events_type_and_status(mock_factory, rest_in_loop):
