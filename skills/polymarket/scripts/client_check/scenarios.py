@@ -602,11 +602,9 @@ async def shutdown_sigint(run: Run) -> Verdict:
 
 
 # Here, not at the top: that module builds its scenarios from the classes defined above.
+from .scenarios_market import MARKET_SCENARIOS  # noqa: E402
 from .scenarios_rest import REST_SCENARIOS  # noqa: E402
 from .scenarios_secrets import SECRETS_SCENARIOS  # noqa: E402
-
-# Here, not at the top: that module builds its scenarios from the classes defined above.
-from .scenarios_market import MARKET_SCENARIOS  # noqa: E402
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
