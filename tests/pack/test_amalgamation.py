@@ -115,3 +115,42 @@ def test_what_cannot_be_joined_is_refused_with_the_reason(second, why):
         return
     with pytest.raises(AmalgamationError, match=why):
         build([first, Part("b.py", second)], version="t")
+
+
+def test_your_own_program_is_appended_with_what_it_imports(tmp_path, websockets_only_python):
+    """--append my_bot.py: the kit modules it imports (and theirs) then your code, last, its
+    imports of the kit removed; a name of yours that the kit defines too (`log`, `Update`) is
+    renamed after your file and listed; the one file runs alone. No --single-file, a missing
+    file, or a file that imports nothing of the kit: a clear error."""
+    mine = tmp_path / "my_bot.py"
+    mine.write_text(
+        "import logging\n"
+        "import sys\n\n"
+        "from order_book import OrderBook\n\n"
+        "log = logging.getLogger('my_bot')\n"
+        "Update = 'mine'\n\n\n"
+        "def main() -> int:\n"
+        "    book = OrderBook('1')\n"
+        "    book.apply_book({'bids': [{'price': '0.4', 'size': '5'}], 'asks': []})\n"
+        "    print(book.best()[0], Update, log.name)\n"
+        "    return 0\n\n\n"
+        'if __name__ == "__main__":\n'
+        "    sys.exit(main())\n"
+    )
+    target = tmp_path / "out" / "bot.py"
+    done = export("--single-file", str(target), "--append", str(mine))
+    assert done.returncode == 0, done.stderr
+    text = target.read_text()
+    assert re.findall(r"^# =+ (\w+\.py) ", text, re.M) == ["wire.py", "order_book.py", "my_bot.py"]
+    assert "class Realtime" not in text and "from order_book import" not in text
+    assert "my_bot.py: log -> my_bot_log" in text.split('"""', 2)[1]
+    ran = subprocess.run(
+        [websockets_only_python, str(target)], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert ran.returncode == 0 and ran.stdout == "0.4 mine my_bot\n", ran.stderr
+    assert "needs --single-file" in export("--append", str(mine), str(tmp_path / "d")).stderr
+    missing = export("--single-file", str(target), "--force", "--append", str(tmp_path / "no.py"))
+    assert missing.returncode == 1 and "no such file" in missing.stderr
+    (tmp_path / "plain.py").write_text("print('hi')\n")
+    plain = export("--single-file", str(target), "--force", "--append", str(tmp_path / "plain.py"))
+    assert plain.returncode == 1 and "imports no module of the kit" in plain.stderr

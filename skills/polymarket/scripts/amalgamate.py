@@ -285,11 +285,13 @@ def build(parts: Sequence[Part], *, version: str, program: Part | None = None) -
     everything = [*parts, *([program] if program else [])]
     parsed, import_lines, renames = _plan(everything)
     bodies = [_rewrite(item, renames[item.name]) for item in parsed]
-    exported = [
-        renames[item.name].get(name, name)
-        for item in parsed[: len(parts)]
-        for name in item.exported
-    ]
+    exported = list(  # a name two modules export (one imports it from the other): once
+        dict.fromkeys(
+            renames[item.name].get(name, name)
+            for item in parsed[: len(parts)]
+            for name in item.exported
+        )
+    )
     digest = hashlib.sha256("".join(p.source for p in everything).encode()).hexdigest()[:12]
     header = _header(parsed, renames, version, digest, program is not None)
     sections = []

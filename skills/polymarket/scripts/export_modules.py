@@ -10,6 +10,8 @@ that you take tested code instead of retyping it. Standard library only.
   python scripts/export_modules.py --single-file FILE   every module joined into one file
   python scripts/export_modules.py --single-file FILE --only market_feed,user_events
                                                         just these and what they need
+  python scripts/export_modules.py --single-file bot.py --append my_bot.py
+                                                        your program last, with what it imports
   python scripts/export_modules.py --list               names, dependency order, sizes, needs
 
 The modules import each other by plain name (`from wire import parse_events`), so put DEST on
@@ -20,10 +22,13 @@ order, one namespace (`from FILE import MarketFeed, Realtime`), imports between 
 and the others gathered at the top; a name two modules both define is renamed after its module
 (`log` -> `wire_log`), and the file's header lists what is inside, the version and each rename.
 With one program in --only, the program comes last and the file runs as it is
-(`--single-file feed.py --only trading_feed.py`, then `python feed.py`). The test suite runs the
-pack's behaviour tests against this file too. Modules need Python 3.11+ and `websockets`;
-py-clob-client-v2 only where --list says so. Missing folders are created; existing files are
-never overwritten unless they are identical or you pass --force.
+(`--single-file feed.py --only trading_feed.py`, then `python feed.py`). Your own program
+too: write it against exported files (`from realtime import Realtime, serve`), then
+`--single-file bot.py --append my_bot.py` joins it last, with just the modules it imports;
+a top-level name of yours that the kit also defines is renamed after your file and listed.
+The test suite runs the pack's behaviour tests against this file too. Modules need Python
+3.11+ and `websockets`; py-clob-client-v2 only where --list says so. Missing folders are
+created; existing files are never overwritten unless they are identical or you pass --force.
 """
 
 from __future__ import annotations
@@ -142,13 +147,20 @@ def skill_version(root: Path = SKILL_ROOT) -> str:
     return match.group(1) if match else "unknown"
 
 
-def single_file(blocks: dict[str, Block], titles: list[str]) -> str:
-    """The amalgamation of `titles` (modules in dependency order; at most one program, last)."""
+def pack_imports(source: str, blocks: dict[str, Block]) -> list[str]:
+    """The pack modules a program of yours imports (`from realtime import Realtime`)."""
+    found = re.findall(r"^\s*from (\w+) import", source, re.MULTILINE)
+    found += re.findall(r"^\s*import (\w+)", source, re.MULTILINE)
+    return [f"{name}.py" for name in dict.fromkeys(found) if f"{name}.py" in blocks]
+
+
+def single_file(blocks: dict[str, Block], titles: list[str], yours: Path | None = None) -> str:
+    """The amalgamation of `titles` (modules in dependency order) and, last, one program:
+    a pack program among `titles`, or `yours` (a file of your own)."""
     programs = [t for t in titles if blocks[t].is_program]
-    if len(programs) > 1:
-        raise SystemExit(
-            f"error: one file can end with one program, not {len(programs)}: {', '.join(programs)}"
-        )
+    if len(programs) + (yours is not None) > 1:
+        named = [*programs, *([yours.name] if yours else [])]
+        raise SystemExit(f"error: one file can end with one program, not {', '.join(named)}")
 
     def part(title: str) -> Part:
         block = blocks[title]
@@ -156,6 +168,8 @@ def single_file(blocks: dict[str, Block], titles: list[str]) -> str:
 
     modules = [part(t) for t in titles if t not in programs]
     program = part(programs[0]) if programs else None
+    if yours is not None:
+        program = Part(yours.name, yours.read_text("utf-8"), f"your {yours.name}")
     try:
         return build(modules, version=skill_version(), program=program)
     except AmalgamationError as exc:
@@ -184,6 +198,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAMES",
         help="comma-separated modules or programs (.py optional), with what they require",
     )
+    parser.add_argument(
+        "--append",
+        type=Path,
+        metavar="YOURS.py",
+        help="with --single-file: your own program, last (its imports of the kit resolved)",
+    )
     parser.add_argument("--list", action="store_true", help="list what would be written")
     parser.add_argument("--force", action="store_true", help="replace files that differ")
     args = parser.parse_args(argv)
@@ -192,6 +212,18 @@ def main(argv: list[str] | None = None) -> int:
     blocks = find_blocks()
     modules = [t for t, b in blocks.items() if not b.is_program]
     only = [name.strip() for name in (args.only or "").split(",") if name.strip()]
+    if args.append is not None:
+        if not args.single_file:
+            parser.error("--append needs --single-file FILE")
+        if not args.append.is_file():
+            raise SystemExit(f"error: {args.append}: no such file (your program to append)")
+        imported = pack_imports(args.append.read_text("utf-8"), blocks)
+        if not (only or imported):
+            raise SystemExit(
+                f"error: {args.append} imports no module of the kit (e.g. `from realtime import "
+                "Realtime`); name what it needs with --only"
+            )
+        only = [*only, *imported]
     titles = dependency_order(blocks, only or modules)
     if args.list:
         print(describe(blocks, titles))
@@ -200,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         write_files(blocks, titles, args.dest, args.force)
         print(f"wrote {len(titles)} file(s) to {args.dest}: {' '.join(titles)}")
     if args.single_file:
-        text = single_file(blocks, titles)
+        text = single_file(blocks, titles, args.append)
         target = args.single_file
         if target.is_dir():
             raise SystemExit(f"error: {target} is a folder; give a file name, e.g. {target}/kit.py")
