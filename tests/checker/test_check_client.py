@@ -302,6 +302,24 @@ def test_an_adapter_that_cannot_be_used_is_named_with_the_fix(tmp_path):
     assert order == {"kind": "order", "id": "o", "status": "LIVE"}
 
 
+def test_an_adapter_fact_for_a_stale_book_needs_no_prices(tmp_path):
+    """A book marked not live has no prices to compare: the fact is valid without them, and
+    counts as "not live" (an empty live fact is still junk)."""
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        from client_check.adapter import AdapterError, load_adapter
+    finally:
+        sys.path.remove(str(SCRIPTS))
+    (tmp_path / "stale.py").write_text(
+        "def parse_line(line):\n"
+        "    return {'kind': 'book', 'asset_id': line, 'live': line == 'b'}\n"
+    )
+    adapter = load_adapter(tmp_path / "stale.py")
+    assert adapter.facts("a", 1) == [{"kind": "book", "asset_id": "a", "live": False}]
+    with pytest.raises(AdapterError, match="needs 'bids' and 'asks'"):
+        adapter.facts("b", 2)
+
+
 def test_the_quickstart_adapter_reads_its_example_lines():
     book = csv_parse_line("book,7132,live,0.48,0.52,0.48:30 0.47:120,0.52:25")
     assert book == {

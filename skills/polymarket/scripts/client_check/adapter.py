@@ -11,9 +11,9 @@ a list of facts:
 
 Prices and sizes are numbers or decimal strings; levels in any order; a book may carry levels,
 best prices or both (what it carries is compared), and ``"live": False`` when the client says
-that book is not current (then it must not be its last word). An order needs ``status`` or
-``size_matched`` (or both); statuses compare without case. The built-in ``pack-jsonl`` reader
-is one such adapter (`pack_jsonl`).
+that book is not current (then it needs no prices, and must not be its last word). An order
+needs ``status`` or ``size_matched`` (or both); statuses compare without case. The built-in
+``pack-jsonl`` reader is one such adapter (`pack_jsonl`).
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def _problem(item: Any) -> str | None:
     if kind == "book":
         levels = [side for side in ("bids", "asks") if side in item]
         best = [side for side in ("best_bid", "best_ask") if side in item]
-        if not levels and not best:
+        if not levels and not best and item.get("live", True):  # stale: no prices to compare
             return "a book fact needs 'bids' and 'asks', or 'best_bid' and 'best_ask'"
         if len(levels) == 1 or len(best) == 1:
             return "give both sides: 'bids' with 'asks', 'best_bid' with 'best_ask'"
