@@ -154,3 +154,17 @@ def test_your_own_program_is_appended_with_what_it_imports(tmp_path, websockets_
     (tmp_path / "plain.py").write_text("print('hi')\n")
     plain = export("--single-file", str(target), "--force", "--append", str(tmp_path / "plain.py"))
     assert plain.returncode == 1 and "imports no module of the kit" in plain.stderr
+
+
+def test_a_name_a_module_imports_from_another_resolves_to_its_definition():
+    """`from b import f` where b.py itself imports f from a.py (a re-export, as realtime.py
+    re-exports decimal_text): the joined file calls a.py's f, renamed if it clashes."""
+    parts = [
+        Part("a.py", "log = 1\n\ndef f():\n    return 'a'\n"),
+        Part("b.py", "from a import f\n\nlog = 2\n"),
+    ]
+    program = Part("c.py", "from b import f, log\n\nprint(f(), log)\n")
+    text = build(parts, version="t", program=program)
+    assert "print(f(), b_log)" in text
+    printed = subprocess.run([sys.executable, "-c", text], capture_output=True, text=True)
+    assert printed.stdout == "a 2\n", printed.stderr

@@ -172,13 +172,20 @@ def _renames(parsed: Sequence[_Parsed], imported: Mapping[str, str]) -> dict[str
             for module in modules:
                 prefix = "_" if name.startswith("_") else ""
                 final[module][name] = f"{prefix}{module}_{name.lstrip('_')}"
+    by_name = {item.name: item for item in parsed}
     for item in parsed:
         for alias, (module, name) in item.pack_imports.items():
-            target = final.get(module, {}).get(name, name)
             if module not in final:
                 raise AmalgamationError(
                     f"{item.part.title}: imports {name} from {module}.py, which is not included"
                 )
+            seen = {module}  # a re-export (b.py's own `from a import f`): follow it to a.py
+            while module not in owners.get(name, ()) and name in by_name[module].pack_imports:
+                module, name = by_name[module].pack_imports[name]
+                if module in seen or module not in final:
+                    break
+                seen.add(module)
+            target = final.get(module, {}).get(name, name)
             if name not in owners or module not in owners[name]:
                 raise AmalgamationError(f"{item.part.title}: {module}.py defines no {name}")
             if alias != target:
