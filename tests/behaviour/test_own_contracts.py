@@ -52,7 +52,7 @@ def test_each_program_is_at_most_100_lines_of_its_own(title):
 
 
 def test_the_page_states_each_programs_own_lines():
-    """The intro's "are 85, 39 and 59 lines of their own" is what the blocks hold."""
+    """The intro's "are N, N and N lines of their own" is what the blocks hold."""
     text = (PACK_ROOT / "real-time" / "your-own-contract.md").read_text("utf-8")
     stated = re.search(r"are (\d+), (\d+) and (\d+) lines of their own", " ".join(text.split()))
     assert stated, "the intro no longer states the programs' own lines"
@@ -129,27 +129,49 @@ def _listed(facts):
     return [] if facts is None else facts if isinstance(facts, list) else [facts]
 
 
-def test_bot_feed_names_its_own_variables(threaded_mock, run_program):
-    env = {k: v for k, v in bot_env(threaded_mock).items() if k != "BOT_PASS"}
+@pytest.mark.parametrize(
+    ("left_out", "named"),
+    [
+        ("BOT_PASS", "BOT_PASS"),  # half the credentials
+        ("BOT_TOKENS BOT_KEY BOT_SECRET BOT_PASS", "set BOT_TOKENS or BOT_KEY"),  # nothing
+    ],
+)
+def test_bot_feed_names_its_own_variables(threaded_mock, run_program, left_out, named):
+    env = {k: v for k, v in bot_env(threaded_mock).items() if k not in left_out.split()}
     run = run_program("bot_feed.py", env=env)
     assert run.process.wait(10) == 2
-    run.wait_for("BOT_PASS")
+    run.wait_for(named)
     assert (
         "POLYMARKET_" not in run.output and threaded_mock.mock.credentials.secret not in run.output
     )
 
 
-def test_bot_feed_runs_as_one_exported_file(threaded_mock, tmp_path):
-    """export_modules.py --single-file bot.py --only bot_feed.py: one file, no import of the
-    kit, runs alone in an empty folder and stops cleanly."""
-    argv = [sys.executable, str(SCRIPTS / "export_modules.py"), "--single-file", "bot.py"]
-    subprocess.run([*argv, "--only", "bot_feed.py"], cwd=tmp_path, check=True, capture_output=True)
-    assert [p.name for p in tmp_path.iterdir()] == ["bot.py"]
-    text = (tmp_path / "bot.py").read_text()
-    assert "bot_feed.py" in text.split('"""', 2)[1]  # the header lists it
+def test_bot_feed_reads_its_time_scale_from_bot_time_scale(threaded_mock, run_program):
+    run = run_program("bot_feed.py", env={**bot_env(threaded_mock), "BOT_TIME_SCALE": "fast"})
+    assert run.process.wait(10) == 2
+    run.wait_for("BOT_TIME_SCALE must be a positive number")
+
+
+@pytest.mark.parametrize("how", [("--only", "bot_feed.py"), ("--append", "my_bot.py")])
+def test_bot_feed_runs_as_one_exported_file(threaded_mock, tmp_path, how):
+    """The page's two commands: `--only bot_feed.py`, and `--append my_bot.py` with the same
+    code as a reader's own file written against exported modules. One file, no import of the
+    kit, runs alone in a folder of its own and stops cleanly."""
+    page = (PACK_ROOT / "real-time" / "your-own-contract.md").read_text("utf-8")
+    command = ["--single-file", "bot.py", *how]
+    assert f"python scripts/export_modules.py {' '.join(command)}" in page
+    (tmp_path / "my_bot.py").write_text(TITLED_BLOCKS["bot_feed.py"].source, "utf-8")
+    command[1] = str(tmp_path / "alone" / "bot.py")
+    argv = [sys.executable, str(SCRIPTS / "export_modules.py"), *command]
+    subprocess.run(argv, cwd=tmp_path, check=True, capture_output=True)
+    alone = tmp_path / "alone"
+    assert [p.name for p in alone.iterdir()] == ["bot.py"]
+    text = (alone / "bot.py").read_text()
+    assert how[1] in text.split('"""', 2)[1]  # the header lists it
     assert "from realtime import" not in text and "import realtime" not in text
+    assert "class BotFeed" in text and "class MarketFeed" in text
     env = _program_environment(bot_env(threaded_mock))
-    run = ProgramRun("bot.py", tmp_path, env, [])
+    run = ProgramRun("bot.py", alone, env, [])
     try:
         run.wait_for(r'"ev":"book","books":\{"\d+":\["0\.')
         assert run.interrupt() == 0
@@ -200,19 +222,19 @@ def test_spread_monitor_says_when_a_spread_crosses_its_threshold(quiet_mock, run
     args = ["--threshold", str(threshold), "--time-scale", "0.1"]
     run = run_program("spread_monitor.py", env=env, args=args)
     for token in (yes, no):
-        run.wait_for(rf"^wide {token} {spread}$")
+        run.wait_for(rf"^wide {token} {spread.normalize()}$")
         line = run.wait_for(rf"^bbo {market.condition_id} {token} [\d.]+ [\d.]+ \| ")
         assert spread_facts(line.group(0) + "x x x")["asset_id"] == token
     bid = book.best_bid + Decimal("0.01")
     quiet_mock.call(mock.exchange.place_order, yes, "BUY", bid, "10")
     for token in (yes, no):
-        run.wait_for(rf"^tight {token} {spread - Decimal('0.01')}$")
+        run.wait_for(rf"^tight {token} {(spread - Decimal('0.01')).normalize()}$")
     mark = len(run.output)
     quiet_mock.call(mock.faults.drop, "market")
     for token in (yes, no):
         stale = run.wait_for(rf"^stale {token}$", after=mark)
         assert spread_facts(stale.group(0))["live"] is False
-    run.wait_for(rf"^bbo {market.condition_id} {yes} {bid} ", after=mark)  # back, live
+    run.wait_for(rf"^bbo {market.condition_id} {yes} {bid.normalize()} ", after=mark)  # back, live
     assert run.interrupt() == 0
     assert "Traceback" not in run.output
 
