@@ -140,6 +140,7 @@ def test_your_own_program_is_appended_with_what_it_imports(tmp_path, websockets_
     target = tmp_path / "out" / "bot.py"
     done = export("--single-file", str(target), "--append", str(mine))
     assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("3 part(s): wire.py order_book.py my_bot.py\n"), done.stdout
     text = target.read_text()
     assert re.findall(r"^# =+ (\w+\.py) ", text, re.M) == ["wire.py", "order_book.py", "my_bot.py"]
     assert "class Realtime" not in text and "from order_book import" not in text

@@ -244,7 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             raise SystemExit(f"error: cannot write {target}: {exc.strerror or exc}") from None
         lines = text.count("\n")
-        print(f"wrote {target} ({lines} lines) with {len(titles)} part(s): {' '.join(titles)}")
+        parts = [*titles, *([args.append.name] if args.append else [])]
+        print(f"wrote {target} ({lines} lines) with {len(parts)} part(s): {' '.join(parts)}")
     return 0
 
 
