@@ -22,12 +22,9 @@ Without a Python >= 3.12 the tests skip saying so; without the venv they skip na
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import queue
-import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -38,10 +35,10 @@ from typing import Any
 import pytest
 
 from bench.peers.venvs import find_python
+from tests.clients.driver_process import ROOT, DriverProcess, venv_python
 from tests.fixtures.mock import ThreadedMock
 from tests.mock._support import resting_buy_price
 
-ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".venv-polymarket-apis"
 DRIVER = Path(__file__).with_name("polymarket_apis_driver.py")
 MARKET_TYPES = {
@@ -60,43 +57,24 @@ pytestmark = pytest.mark.timeout(90)
 @pytest.fixture(scope="module")
 def apis_python() -> Path:
     """The venv's python: skip without a Python >= 3.12 or without the venv (fail in CI)."""
-    python = VENV / "bin" / "python"
-    if (VENV / ".installed").exists() and python.exists():
-        return python
-    if find_python((3, 12))[0] is None:
-        pytest.skip("no Python >= 3.12 found: polymarket-apis 2.3.0 requires it")
-    reason = "the venv .venv-polymarket-apis/ is missing: run `make polymarket-apis`"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason + " (make test builds it)")
-    pytest.skip(reason + " (make test builds it)")
+
+    def unable() -> str | None:
+        if find_python((3, 12))[0] is None:
+            return "no Python >= 3.12 found: polymarket-apis 2.3.0 requires it"
+        return None
+
+    missing = "the venv .venv-polymarket-apis/ is missing: run `make polymarket-apis`"
+    return venv_python(VENV, missing + " (make test builds it)", unable)
 
 
-class Driver:
+class Driver(DriverProcess):
     """polymarket_apis_driver.py in a subprocess: JSON lines out (read by a thread)."""
 
     def __init__(self, python: Path, mock: ThreadedMock) -> None:
         env = {"PATH": os.environ.get("PATH", ""), **mock.mock.credentials.env()}
         command = [str(python), str(DRIVER), "--ws", mock.url]
         command += ["--assets", ",".join(mock.mock.asset_ids)]
-        self.proc = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            cwd=ROOT,
-        )
-        self.lines: list[dict[str, Any]] = []
-        self._new: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            self._new.put(json.loads(raw))
-        self._new.put(None)
+        super().__init__(command, env)
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 20.0) -> None:
         """Read lines until `predicate()` holds."""
@@ -118,27 +96,10 @@ class Driver:
             if line["kind"] == kind and channel in (None, line.get("channel"))
         ]
 
-    def stderr(self) -> str:
-        if self.proc.poll() is None:
-            return "(still running)"
-        assert self.proc.stderr is not None
-        return self.proc.stderr.read()[-3000:]
-
     def quit(self) -> int:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write("quit\n")
-        self.proc.stdin.flush()
+        self.send("quit")
         self.wait_for(lambda: bool(self.of("closed")))
         return self.proc.wait(timeout=15)
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        self._reader.join(timeout=10)
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            with contextlib.suppress(OSError):
-                stream.close()
 
 
 def _every_event(mock: ThreadedMock) -> None:

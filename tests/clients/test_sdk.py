@@ -20,12 +20,9 @@ Without .venv-sdk/ the tests skip, naming ``make sdk``; in CI (CI=true) they fai
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import queue
-import subprocess
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -38,10 +35,10 @@ from typing import Any
 import pytest
 from polymarket_mock import HARDHAT_TEST_KEY
 
+from tests.clients.driver_process import ROOT, DriverProcess, venv_python
 from tests.fixtures.mock import ThreadedMock
 from tests.mock._support import resting_buy_price
 
-ROOT = Path(__file__).resolve().parents[2]
 SDK_VENV = ROOT / ".venv-sdk"
 DRIVER = Path(__file__).with_name("sdk_driver.py")
 # The address of HARDHAT_TEST_KEY (public Hardhat/Anvil account #0): the SDK's EOA wallet.
@@ -58,16 +55,11 @@ pytestmark = pytest.mark.timeout(120)
 @pytest.fixture(scope="module")
 def sdk_python() -> Path:
     """The SDK venv's python: skip without it, but fail in CI, which must build it."""
-    python = SDK_VENV / "bin" / "python"
-    if (SDK_VENV / ".installed").exists() and python.exists():
-        return python
-    reason = "the official SDK's venv .venv-sdk/ is missing: run `make sdk` (make test builds it)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    missing = "the official SDK's venv .venv-sdk/ is missing: run `make sdk` (make test builds it)"
+    return venv_python(SDK_VENV, missing)
 
 
-class Driver:
+class Driver(DriverProcess):
     """sdk_driver.py in a subprocess: JSON lines out (read by a thread), commands in."""
 
     def __init__(self, python: Path, mock: ThreadedMock, *args: str, derive: bool = False):
@@ -79,25 +71,7 @@ class Driver:
             env.update(mock.mock.credentials.env())
         command = [str(python), str(DRIVER), "--host", mock.http_url, "--ws", mock.url]
         command += ["--wallet", HARDHAT_ADDRESS, *args] + (["--derive"] if derive else [])
-        self.proc = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            cwd=ROOT,
-        )
-        self.lines: list[dict[str, Any]] = []
-        self._new: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            self._new.put(json.loads(raw))
-        self._new.put(None)
+        super().__init__(command, env)
 
     def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 15.0):
         """The first line (old or new) that satisfies `predicate`."""
@@ -120,11 +94,6 @@ class Driver:
     def kind(self, kind: str, timeout: float = 15.0) -> dict[str, Any]:
         return self.wait_for(lambda line: line["kind"] == kind, timeout)
 
-    def send(self, command: str) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-
     def events(self, topic: str) -> list[dict[str, Any]]:
         return [
             line["event"]
@@ -140,22 +109,6 @@ class Driver:
         self.send("quit")
         self.kind("closed")
         return self.proc.wait(timeout=15)
-
-    def stderr(self) -> str:
-        if self.proc.poll() is None:
-            return "(still running)"
-        assert self.proc.stderr is not None
-        return self.proc.stderr.read()[-3000:]
-
-    def kill(self) -> None:
-        """Stop the process if still running, then close its pipes."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        self._reader.join(timeout=10)
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            with contextlib.suppress(OSError):
-                stream.close()
 
 
 def _http(mock: ThreadedMock, path: str, **query: str) -> Any:
