@@ -168,7 +168,8 @@ def test_settings_refuse_half_credentials_cleartext_and_nothing_to_do():
     with pytest.raises(ValueError, match="POLYMARKET_API_PASSPHRASE") as caught:
         Settings.from_env({"POLYMARKET_API_KEY": "k", "POLYMARKET_API_SECRET": SECRET})
     assert SECRET not in str(caught.value)
-    with pytest.raises(ValueError, match="nothing to stream: set asset_ids or api_key"):
+    nothing = r"nothing to stream: no tokens \(asset_ids\) and no credentials \(api_key\)"
+    with pytest.raises(ValueError, match=nothing):
         Realtime(Settings())
 
 
@@ -184,8 +185,39 @@ def test_market_only_time_scale_and_nothing_to_stream_name_the_callers_variables
     for bad in ("0", "-1", "fast", "inf"):
         with pytest.raises(ValueError, match="BOT_SCALE must be a positive number"):
             Settings.from_env({**env, "BOT_SCALE": bad}, names, market_only=True)
-    with pytest.raises(ValueError, match="nothing to stream: set BOT_TOKENS or BOT_KEY"):
+    with pytest.raises(ValueError, match=r"no tokens \(BOT_TOKENS\) and no credentials \(BOT_KEY"):
         Realtime(Settings.from_env({}, names))
+
+
+def test_user_only_and_fields_named_empty_are_not_read():
+    """user_only reads no tokens (a program that must open no book feed); a field named ""
+    is not read at all, so a POLYMARKET_* variable left in the environment cannot leak in;
+    market_only and user_only together are an error."""
+    env = {
+        "POLYMARKET_ASSET_IDS": "a,b",
+        "POLYMARKET_MARKETS": "0xm",
+        "ACCT_KEY": "k",
+        "POLYMARKET_API_SECRET": SECRET,
+        "POLYMARKET_API_PASSPHRASE": PASSPHRASE,
+    }
+    user = Settings.from_env(env, {"api_key": "ACCT_KEY"}, user_only=True)
+    assert user.asset_ids == () and user.markets == ("0xm",) and user.credentials is not None
+    assert Realtime(user, reader=None).pool is None
+    quiet = Settings.from_env(env, {"api_key": "ACCT_KEY", "markets": ""}, user_only=True)
+    assert quiet.markets == ()
+    with pytest.raises(ValueError, match="exclude each other"):
+        Settings.from_env(env, market_only=True, user_only=True)
+
+
+def test_asset_ids_of_names_every_token_an_event_names():
+    """asset_id, each price_changes[] entry's, and assets_ids (market_resolved), once each."""
+    from realtime import asset_ids_of
+
+    change = {"price_changes": [{"asset_id": "a"}, {"asset_id": "b"}, {"asset_id": "a"}, 7]}
+    assert asset_ids_of(change) == ["a", "b"]
+    assert asset_ids_of({"event_type": "book", "asset_id": "c"}) == ["c"]
+    assert asset_ids_of({"event_type": "market_resolved", "assets_ids": ["d", "e"]}) == ["d", "e"]
+    assert asset_ids_of({"event_type": "x", "asset_id": None, "assets_ids": "junk"}) == []
 
 
 def test_plain_ws_and_http_only_where_no_credential_travels_unless_the_caller_opts_in():
@@ -636,6 +668,47 @@ async def test_inside_on_event_the_state_already_shows_the_event(mock_factory):
     trades = [s for s in seen if s[0] == "trade"]
     assert trades and all(status == held for _, status, held in trades)
     assert front.order("no such order") is None and front.trade("nothing") is None
+
+
+async def test_on_synced_follows_each_rest_read_after_its_updates(mock_factory, rest_in_loop):
+    """on_synced gets Synced("initial") after the startup read and Synced("rest", n) after the
+    read that fills a user gap, once that read's order updates went out: a contract that
+    reports a gap 'after the account was re-read' needs nothing else."""
+    from realtime import Synced
+
+    async with mock_factory(activity_interval=None, markets=1) as mock:
+        rest_in_loop["mock"] = mock
+        env = mock.client_env()
+        credentials = Credentials.from_env(env)
+        seen: list[Any] = []
+        front = Realtime(
+            Settings(ws_url=mock.url, credentials=credentials),
+            on_order=seen.append,
+            on_gap=seen.append,
+            on_synced=seen.append,
+            reader=ClobClientReader(clob_client(credentials, env)),
+            connection_options=OPTIONS,
+        )
+        exchange, asset = mock.exchange, mock.asset_ids[0]
+        async with running(front):
+            await until(lambda: any(isinstance(x, Synced) for x in seen), within=10)
+            order = exchange.place_order(asset, "BUY", exchange.books[asset].best_bid, "10")
+            await until(lambda: sum(isinstance(x, Synced) for x in seen) >= 2, within=30)
+            mock.faults.dead_link(channel="user")
+            exchange.fill(order, "4")  # unseen by the stream: only REST can tell
+            await until(lambda: any(isinstance(x, Gap) for x in seen), within=200)
+            gap_at = len(seen)
+            await until(lambda: any(isinstance(x, Synced) for x in seen[gap_at:]), within=60)
+            await settled(mock)
+    synced = [x for x in seen if isinstance(x, Synced)]
+    assert synced[0].source == "initial" and {x.source for x in synced[1:]} == {"rest"}
+    (fill,) = [x for x in seen if isinstance(x, OrderUpdate) and x.filled == 4]
+    assert fill.source == "rest" and fill.order.id == order
+    after = seen[seen.index(fill) :]
+    reporting = next(x for x in after if isinstance(x, Synced))  # the read that found it
+    assert reporting.changes >= 1 and json_line(reporting)["type"] == "synced"
+    (gap,) = [x for x in seen if isinstance(x, Gap)]
+    assert gap.recovered == "rest" and any(isinstance(x, Synced) for x in seen[gap_at:])
 
 
 async def test_order_and_trade_updates_carry_the_events_type_and_status(mock_factory, rest_in_loop):

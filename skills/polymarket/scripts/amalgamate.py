@@ -346,7 +346,8 @@ def _header(
             "Inside, in this order:",
             *rows,
             "",
-            "Top-level names defined by more than one module are renamed after their module:",
+            "Top-level names that clash (defined by two parts, or defined by one and imported",
+            "by another) are renamed after their part:",
             *(renamed or ["  (none)"]),
             '"""',
         ]
