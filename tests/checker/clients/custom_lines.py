@@ -21,6 +21,7 @@ if DEFECT not in ("", "keeps-old-book"):
 
 import logging  # noqa: E402
 
+from front_door import scaled_options  # noqa: E402
 from realtime import (  # noqa: E402
     BookUpdate,
     LineWriter,
@@ -70,30 +71,12 @@ def main() -> int:
         if line is not None:
             out.write(line)
 
-    scaled = lambda **seconds: {k: v * SCALE for k, v in seconds.items()}  # noqa: E731
     feed = Realtime(
         Settings.from_env(),
         on_book=emit,
         on_order=emit,
         on_trade=emit,
-        check_interval=1.0 * SCALE,
-        connection_options=scaled(
-            ping_interval=10.0,
-            pong_timeout=30.0,
-            check_interval=1.0,
-            backoff_base=0.5,
-            backoff_cap=30.0,
-            rate_limited_delay=60.0,
-            refused_delay=300.0,
-            close_timeout=1.0,
-            open_timeout=10.0,
-        ),
-        market_options=scaled(
-            data_timeout=60.0, snapshot_timeout=30.0, asset_silence_timeout=300.0, stagger=0.5
-        ),
-        sync_options=scaled(
-            retry_delay=5.0, settle_delay=5.0, resync_interval=300.0, offline_interval=60.0
-        ),
+        **scaled_options(SCALE),  # the front door's
     )
     return serve(feed, writers=[out])
 
