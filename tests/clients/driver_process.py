@@ -12,9 +12,12 @@ import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.fixtures.mock import ThreadedMock
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,6 +34,19 @@ def venv_python(venv: Path, missing: str, unable: Callable[[], str | None] = lam
     if os.environ.get("CI") == "true":
         pytest.fail(missing)
     pytest.skip(missing)
+
+
+def user_events_sent(mock: ThreadedMock) -> list[dict[str, Any]]:
+    """A list that fills with a copy of every user event the mock publishes for its account."""
+    account = mock.mock.credentials.api_key
+    events: list[dict[str, Any]] = []
+
+    def record(owner: str, event: dict[str, Any]) -> None:
+        if owner == account:
+            events.append(json.loads(json.dumps(event)))
+
+    mock.call(mock.mock.exchange.user_listeners.append, record)
+    return events
 
 
 class DriverProcess:

@@ -22,7 +22,6 @@ Without a Python >= 3.12 the tests skip saying so; without the venv they skip na
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import time
@@ -35,7 +34,7 @@ from typing import Any
 import pytest
 
 from bench.peers.venvs import find_python
-from tests.clients.driver_process import ROOT, DriverProcess, venv_python
+from tests.clients.driver_process import ROOT, DriverProcess, user_events_sent, venv_python
 from tests.fixtures.mock import ThreadedMock
 from tests.mock._support import resting_buy_price
 
@@ -148,14 +147,7 @@ class Session:
 @pytest.fixture(scope="module")
 def session(apis_python: Path) -> Iterator[Session]:
     with ThreadedMock(activity_interval=None) as mock:
-        account = mock.mock.credentials.api_key
-        user_events: list[dict[str, Any]] = []
-
-        def record(owner: str, event: dict[str, Any]) -> None:
-            if owner == account:
-                user_events.append(json.loads(json.dumps(event)))
-
-        mock.call(mock.mock.exchange.user_listeners.append, record)
+        user_events = user_events_sent(mock)
         driver = Driver(apis_python, mock)
         try:
             driver.wait_for(lambda: bool(driver.of("ready")))

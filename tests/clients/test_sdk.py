@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 from polymarket_mock import HARDHAT_TEST_KEY
 
-from tests.clients.driver_process import ROOT, DriverProcess, venv_python
+from tests.clients.driver_process import ROOT, DriverProcess, user_events_sent, venv_python
 from tests.fixtures.mock import ThreadedMock
 from tests.mock._support import resting_buy_price
 
@@ -194,13 +194,7 @@ def session(sdk_python: Path) -> Iterator[Session]:
     # the mock closes a socket that sends no PING for 15 s.
     with ThreadedMock(activity_interval=None, ping_timeout=15.0) as mock:
         account = mock.mock.credentials.api_key
-        sent: list[dict[str, Any]] = []
-
-        def record(owner: str, event: dict[str, Any]) -> None:
-            if owner == account:
-                sent.append(json.loads(json.dumps(event)))
-
-        mock.call(mock.mock.exchange.user_listeners.append, record)
+        sent = user_events_sent(mock)
         assets = mock.mock.asset_ids
         driver = Driver(sdk_python, mock, "--assets", ",".join(assets), "--user")
         try:
