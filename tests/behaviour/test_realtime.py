@@ -74,14 +74,15 @@ KEYS = {
     | {"snapshot", "settled", "timestamp", "bids", "asks"},
     "order": {"type", "id", "market", "asset_id", "side", "price", "original_size"}
     | {"size_matched", "filled", "remaining", "status", "status_reason", "open", "source"}
-    | {"event_type", "event_status"},
+    | {"event_type", "event_status", "previous_status"},
     "trade": {"type", "id", "status", "final", "asset_id", "side", "size", "price"}
     | {"trader_side", "order_ids", "match_time", "transaction_hash", "source"}
-    | {"event_type", "event_status"},
+    | {"event_type", "event_status", "previous_status"},
     "gap market": {"type", "channel", "start", "end", "asset_ids", "recovered"},
     "gap user": {"type", "channel", "start", "end", "recovered"},
     "gap output": {"type", "channel", "dropped"},
     "closed": {"type", "asset_id", "reason"},
+    "synced": {"type", "source", "changes"},
 }
 
 
@@ -720,9 +721,11 @@ async def test_order_and_trade_updates_carry_the_events_type_and_status(mock_fac
         credentials = Credentials.from_env(env)
         updates: list[Any] = []
         seen: list[tuple[Any, ...]] = []  # at the time: the order's state moves on
+        previous: list[tuple[Any, ...]] = []
 
         def order_seen(u: OrderUpdate) -> None:
             seen.append((u.order.id, u.source, u.event_type, u.event_status, u.order.status))
+            previous.append((u.order.id, u.previous_status, u.order.status, u.filled))
 
         front = Realtime(
             Settings(ws_url=mock.url, credentials=credentials),
@@ -745,7 +748,13 @@ async def test_order_and_trade_updates_carry_the_events_type_and_status(mock_fac
     assert mine[0] == ("ws", "PLACEMENT", "LIVE", "LIVE")
     assert ("ws", "UPDATE", "MATCHED", "LIVE") in mine or ("ws", "UPDATE", "LIVE", "LIVE") in mine
     assert mine[-1] == ("ws", "CANCELLATION", "CANCELED", "CANCELED")
+    # previous_status: None when first seen; equal to the status when only the size moved
+    steps = [p[1:] for p in previous if p[0] == order]
+    assert steps[0][0] is None and steps[-1][:2] == ("LIVE", "CANCELED")
+    assert any(before == now == "LIVE" and filled == 4 for before, now, filled in steps)
     trades = [u for u in updates if isinstance(u, TradeUpdate)]
+    assert trades[0].previous_status is None
+    assert all(t.previous_status in (None, "MATCHED", "MINED", "RETRYING") for t in trades)
     assert trades and all(u.event_type == "TRADE" for u in trades if u.source == "ws")
     assert {u.event_status for u in trades if u.source == "ws"} <= {u.trade.status for u in trades}
     line = json_line(trades[0])
