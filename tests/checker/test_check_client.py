@@ -90,6 +90,23 @@ def test_trading_feed_as_exported_passes_the_whole_battery(tmp_path):
     assert code == 0
 
 
+def test_seed_orders_lets_a_client_that_follows_its_own_orders_be_checked(tmp_path, front_door):
+    """A client whose books are its orders' tokens is never 'subscribed to every token' on an
+    account with no orders; --seed-orders rests one order per token before it starts, and with
+    wrong credentials (it cannot see them) only its user side is judged."""
+    client = [sys.executable, str(CLIENTS / "follows_orders.py"), front_door[2], SCALE]
+    (tmp_path / "seeded").mkdir()
+    names = "subscription,drop,bad-credentials"
+    code, report, out = check(
+        tmp_path / "seeded", client, "--only", names, "--jobs", "3", "--seed-orders"
+    )
+    assert verdicts(report) == dict.fromkeys(names.split(","), "PASS"), out
+    assert code == 0
+    (tmp_path / "bare").mkdir()
+    code, report, out = check(tmp_path / "bare", client, "--only", "subscription")
+    assert verdicts(report) == {"subscription": "FAIL"} and "not subscribed" in out, out
+
+
 def test_output_check_sees_an_order_filled_in_a_gap_and_never_reread(tmp_path, front_door):
     """Without POLYMARKET_ADDRESS the front door cannot re-read the account over REST: the fill
     made while its user socket was down never reaches its lines, and pack-jsonl says so."""

@@ -1,8 +1,9 @@
 """Output adapters: a client's own stdout lines mapped to the facts the checker compares.
 
-An adapter is a Python file defining ``parse_line(line: str)``, called once per stdout line
-(without its newline). It returns None (not a fact: logs, anything else), one fact (a dict) or
-a list of facts:
+An adapter is a Python file defining ``parse_line(line: str)``, called for stdout lines
+(without their newline), the same line possibly many times and in no set order: keep it
+stateless (a fact is what one line says: print a matched total, not only a delta). It
+returns None (not a fact: logs, anything else), one fact (a dict) or a list of facts:
 
     {"kind": "book", "asset_id": "...", "bids": [[price, size], ...], "asks": [...]}
     {"kind": "book", "asset_id": "...", "best_bid": price | None, "best_ask": price | None}

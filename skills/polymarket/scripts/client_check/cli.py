@@ -60,6 +60,10 @@ scenarios (--only / --skip take comma-separated names):
     + """
 
   A scenario needing a channel your client does not speak (--channels) is SKIPped.
+  A client that watches the books of its own orders' tokens (none given at start) takes
+  --seed-orders: one resting order per token is placed for the account before it starts, so
+  it has tokens to subscribe; with wrong credentials (bad-credentials) it cannot see them, so
+  its market side is then not awaited.
   --jobs N runs N scenarios at once, each against its own mock on its own port, so N copies
   of your client run at once: a client that binds a fixed port or shares a file cannot. The
   lines still come in the order above; bounds are the same (on a busy machine use fewer jobs).
@@ -74,14 +78,17 @@ After the scenario the mock goes quiet; within the recover bound every asset's l
 be live and equal the mock's, the order's last word must have the mock's status and matched
 size, and a trade the client names the mock's status.
 
-adapter contract: FILE.py defines parse_line(line: str), called with each stdout line of your
-client; it returns None (not a fact), a fact or a list of facts:
+adapter contract: FILE.py defines parse_line(line: str), called with stdout lines of your
+client, a line possibly many times: keep it stateless. It returns None (not a fact), a fact or
+a list of facts:
   {"kind": "book", "asset_id": ID, "bids": [[price, size], ...], "asks": [...]}   levels
   {"kind": "book", "asset_id": ID, "best_bid": price|None, "best_ask": price|None}  or best only
   {"kind": "order", "id": ID, "status": "LIVE", "size_matched": "4"}   either or both
   {"kind": "trade", "id": ID, "status": "MATCHED"}
 Prices and sizes as numbers or decimal strings, levels in any order, statuses in any case;
-"live": False on a book your client itself marks as not current. An adapter that cannot load
+"live": False on a book your client itself marks as not current (no prices needed). The REST
+scenarios (rest-gap, rest-stale) need a line for each order as it is placed, and its status
+and matched total on later lines. An adapter that cannot load
 stops the checker (exit 2); one that raises or returns something else leaves the scenarios'
 verdicts standing, is named with the stdout line and the fix, and makes the exit code 2.
 """
@@ -190,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="run N scenarios at once, each with its own mock on its own port (default 1)",
     )
+    add(
+        "--seed-orders",
+        action="store_true",
+        help="the client's tokens come from its account's orders: place one resting BUY "
+        "(5 at 0.01) per token before it starts",
+    )
     add("--json", type=Path, metavar="FILE", help="write the full report as JSON to FILE")
     add("--cwd", help="working directory of the client")
     add("--verbose", action="store_true", help="show the mock's log")
@@ -255,7 +268,10 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         output=_output(args),
         cwd=args.cwd,
         verbose=args.verbose,
+        seed_orders=args.seed_orders,
     )
+    if args.seed_orders and "user" not in channels:
+        parser.error("--seed-orders needs the user channel (--channels market,user)")
     print(f"checking: {shlex.join(command)}")
     print(
         f"time scale {bounds.scale:g} (your intervals = production x {bounds.scale:g}); "

@@ -43,6 +43,7 @@ ENV_FIELDS: dict[str, str] = {
     "markets": "POLYMARKET_MARKETS",
 }
 CHANNEL_PATH = {"market": "/ws/market", "user": "/ws/user"}
+SEED_PRICE, SEED_SIZE = "0.01", "5"  # --seed-orders: one resting BUY per token
 
 
 @dataclass
@@ -58,6 +59,9 @@ class Options:
     output: Adapter | None = None  # also judge the client's lines (pack-jsonl or an adapter)
     cwd: str | None = None
     verbose: bool = False
+    # The client's tokens come from the account's own orders: before it starts, one resting
+    # order per token given (--seed-orders).
+    seed_orders: bool = False
 
 
 def fresh_credentials() -> Credentials:
@@ -146,6 +150,9 @@ class Run:
         )
         await self.mock.start()
         self.asset_ids = self.mock.asset_ids[: self.count]
+        if self.options.seed_orders:
+            for asset in self.asset_ids:  # far below the market: rests, never fills by itself
+                self.mock.exchange.place_order(asset, "BUY", SEED_PRICE, SEED_SIZE)
         if before_client is not None:
             before_client(self)
         self.proc = await asyncio.create_subprocess_exec(
