@@ -208,6 +208,9 @@ def test_user_only_and_fields_named_empty_are_not_read():
     assert quiet.markets == ()
     with pytest.raises(ValueError, match="exclude each other"):
         Settings.from_env(env, market_only=True, user_only=True)
+    unread = Settings.from_env({}, {"asset_ids": "", "api_key": "ACCT_KEY"})
+    with pytest.raises(ValueError, match=r"no tokens and no credentials \(ACCT_KEY\)$"):
+        Realtime(unread)  # a variable that is not read is not named
 
 
 def test_asset_ids_of_names_every_token_an_event_names():
