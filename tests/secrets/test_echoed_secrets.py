@@ -171,6 +171,28 @@ def test_redact_removes_every_piece_of_a_protected_value_whatever_surrounds_it()
     assert wire.redact(b"x" + secret[:16].encode()) == "b'x<redacted>'"  # anything: its str
 
 
+def test_line_writers_cut_protected_values_from_what_they_write():
+    """A typed update holds server text (an order id, a status): a server that echoed a
+    credential there would print it through JsonLines or any LineWriter, so the writer's
+    thread cuts every protected piece before the line leaves the process."""
+    import os
+
+    from realtime import LineWriter
+
+    secret = "Lw7-qT2_zX9cV4bN6mA1sD8fG3hJ5kL0pO=="
+    wire.protect(secret)
+    read_end, write_end = os.pipe()
+    writer = LineWriter(write_end)
+    writer.write(f'{{"type": "order", "id": "x", "status": "CANCELED_{secret[4:20]}"}}')
+    writer.write("plain line")
+    text = b""
+    while text.count(b"\n") < 2:
+        text += os.read(read_end, 4096)
+    os.close(read_end)
+    assert secret[4:20].encode() not in text and b"<redacted>" in text
+    assert text.endswith(b"plain line\n")
+
+
 def test_protect_ignores_what_is_too_short_to_be_a_secret():
     wire.protect("", "abc", None)  # type: ignore[arg-type]
     assert wire.redact("abc and more") == "abc and more"
