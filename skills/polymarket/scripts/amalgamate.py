@@ -268,7 +268,8 @@ def top_level_names(source: str, *, imports: bool = True) -> list[str]:
             for _module, name, as_name in _import_key(node):
                 if not name and as_name in plain:
                     continue  # another submodule of a package already bound
-                plain |= {as_name} if not name else set()
+                if not name:
+                    plain.add(as_name)
                 names.append(as_name)
         elif not _is_type_checking(node):
             names.extend(_bound_names(node))
